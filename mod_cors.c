@@ -1,0 +1,1469 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * mod_cors.c: Cross-Origin Resource Sharing (WHATWG Fetch) for httpd 2.4
+ *
+ * Preflights (OPTIONS + Origin + Access-Control-Request-Method) are let
+ * through authentication by an access_checker_ex hook and answered by a
+ * fixups hook, so they never reach the handler or a proxied backend.
+ * Every other response in scope, error pages included, gets its
+ * Access-Control-* headers from an output filter that runs after the
+ * handler has produced its own headers, so the answer replaces whatever
+ * a backend, a CGI script or a Header directive set.
+ *
+ * Directives (all merge per section; a child changes only what it sets):
+ *
+ *   Cors                       On|Off
+ *   CorsOrigins                origin|*|null|wildcard-origin ...
+ *   CorsOriginsMatch           regex ...
+ *   CorsMethods                method|* ...
+ *   CorsAllowHeaders           header|* ...
+ *   CorsAllowHeadersMatch      regex ...
+ *   CorsExposeHeaders          header|* ...
+ *   CorsSupportsCredentials    On|Off
+ *   CorsMaxAge                 seconds
+ *   CorsSendWildcard           On|Off
+ *   CorsAlwaysSend             On|Off
+ *   CorsAutomaticOptions       On|Off
+ *   CorsVaryHeader             On|Off
+ *   CorsAllowPrivateNetwork    On|Off
+ *   CorsPreflightStatus        200|204
+ *   CorsPreserveBackendHeaders On|Off
+ *   CorsUnsafeAllowAnyOriginWithCredentials On|Off   (not in .htaccess)
+ *
+ * The decisions (origin parsing and matching, header-list parsing, the
+ * verdict for a request) are pure functions of strings and the config,
+ * so unit tests and fuzzers can call them without a request_rec.
+ */
+
+#include "apr_hash.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include "ap_config.h"
+#include "ap_regex.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+module AP_MODULE_DECLARE_DATA cors_module;
+
+#define CORS_UNSET (-1)
+
+/* Longest Origin we look at; real ones are a few dozen bytes. */
+#define CORS_MAX_ORIGIN 4096
+
+/* Longest Access-Control-Request-Headers we parse (httpd's default
+ * LimitRequestFieldSize is 8190, so this only bites when it is raised). */
+#define CORS_MAX_HEADER_LIST 8192
+
+/* Chromium caps Access-Control-Max-Age at two hours. */
+#define CORS_MAX_AGE_CHROMIUM 7200
+
+/* Origins that no sane allow-list contains: a regex matching one of them
+ * is treated as matching any origin. */
+static const char *const cors_probe_origins[] = {
+    "https://mod-cors-probe.invalid",
+    "http://198.51.100.7:4242",
+    NULL
+};
+
+static const char *const cors_default_methods[] = {
+    "GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE", NULL
+};
+static const char cors_default_methods_joined[] =
+    "GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE";
+
+/* The response headers mod_cors owns; see cors_apply(). */
+#define CORS_ACAO "Access-Control-Allow-Origin"
+#define CORS_ACAC "Access-Control-Allow-Credentials"
+#define CORS_ACEH "Access-Control-Expose-Headers"
+#define CORS_ACAM "Access-Control-Allow-Methods"
+#define CORS_ACAH "Access-Control-Allow-Headers"
+#define CORS_ACMA "Access-Control-Max-Age"
+#define CORS_ACAPN "Access-Control-Allow-Private-Network"
+
+/* A wildcard origin: scheme, a first label of '*', a domain. */
+typedef struct {
+    const char *scheme;        /* lower case */
+    const char *suffix;        /* ".example.com", lower case */
+    apr_size_t suffix_len;     /* strlen(suffix) */
+    const char *port;          /* digits, or NULL for the scheme default */
+    const char *entry;         /* as written, for logs */
+} cors_pattern;
+
+/* A compiled regex and what the admin wrote. */
+typedef struct {
+    ap_regex_t *re;            /* anchored, case-insensitive */
+    const char *entry;         /* as written, for logs */
+} cors_regex;
+
+/* The origin policy of one section (CorsOrigins + CorsOriginsMatch). */
+typedef struct {
+    int any;                   /* "*" listed */
+    int allow_null;            /* "null" listed */
+    int match_all;             /* "*" or a regex that matches any origin */
+    apr_hash_t *exact;         /* normalised origin -> entry as written */
+    const char *first_exact;   /* first exact entry, for CorsAlwaysSend */
+    const char *first_http;    /* first http:// entry, for the warning */
+    apr_array_header_t *patterns; /* cors_pattern */
+    apr_array_header_t *regexes;  /* cors_regex */
+} cors_origins;
+
+/* Allowed request headers (CorsAllowHeaders + CorsAllowHeadersMatch). */
+typedef struct {
+    int any;                   /* "*": any header except Authorization */
+    apr_hash_t *names;         /* lower-case name -> name as written */
+    apr_array_header_t *regexes;  /* cors_regex */
+} cors_headers;
+
+/* A list of tokens sent back as one header (methods, exposed headers). */
+typedef struct {
+    int any;                   /* "*" listed */
+    apr_array_header_t *items; /* const char *, as written */
+    const char *joined;        /* items joined by ", " */
+} cors_list;
+
+typedef struct {
+    const char *location;      /* section of Cors On|Off, for logs */
+    int enabled;               /* Cors */
+    cors_origins *origins;     /* NULL: unset, meaning "*" */
+    cors_list *methods;        /* NULL: unset, cors_default_methods */
+    cors_headers *allow_headers; /* NULL: unset, meaning "*" */
+    cors_list *expose;         /* NULL: unset, meaning none */
+    int credentials;           /* CorsSupportsCredentials */
+    const char *credentials_where; /* "file:line" of CorsSupportsCredentials */
+    int max_age;               /* CORS_UNSET or seconds */
+    const char *max_age_str;   /* max_age as sent */
+    int send_wildcard;         /* CorsSendWildcard */
+    int always_send;           /* CorsAlwaysSend */
+    int automatic_options;     /* CorsAutomaticOptions */
+    int vary;                  /* CorsVaryHeader */
+    int private_network;       /* CorsAllowPrivateNetwork */
+    int preflight_status;      /* CorsPreflightStatus, 0 when unset */
+    int preserve;              /* CorsPreserveBackendHeaders */
+    int unsafe_any;            /* CorsUnsafeAllowAnyOriginWithCredentials */
+} cors_dir_conf;
+
+/* The policy that applies when CorsOrigins/CorsAllowHeaders are unset. */
+static const cors_origins cors_any_origin = { 1, 0, 1, NULL, NULL, NULL,
+                                              NULL, NULL };
+static const cors_headers cors_any_header = { 1, NULL, NULL };
+
+#define CORS_FLAG(v, dflt) ((v) == CORS_UNSET ? (dflt) : (v))
+
+/* What the module needs to know about a request. */
+typedef struct {
+    const char *method;        /* request method */
+    const char *origin;        /* Origin, or NULL */
+    const char *acrm;          /* Access-Control-Request-Method, or NULL */
+    const char *acrh;          /* Access-Control-Request-Headers, or NULL */
+    const char *acrpn;         /* Access-Control-Request-Private-Network */
+} cors_request;
+
+/* The answer, and why, for the debug log. */
+typedef struct {
+    int preflight;             /* the request is a preflight */
+    int vary;                  /* merge "Vary: Origin" */
+    int misconfigured;         /* credentials with any origin, refused */
+    const char *allow_origin;  /* ACAO, or NULL: no CORS headers at all */
+    const char *allow_methods; /* ACAM (preflight) */
+    const char *allow_headers; /* ACAH (preflight), or NULL */
+    const char *expose;        /* ACEH (actual request), or NULL */
+    const char *max_age;       /* Access-Control-Max-Age, or NULL */
+    int credentials;           /* Access-Control-Allow-Credentials: true */
+    int private_network;       /* Access-Control-Allow-Private-Network */
+    const char *matched;       /* entry that granted the origin */
+    const char *reason;        /* why nothing (more) was granted */
+    const char *culprit;       /* offending request value, not escaped */
+    apr_size_t culprit_len;    /* its length */
+} cors_verdict;
+
+/* One origin split into its parts; pointers into the parsed string. */
+typedef struct {
+    const char *scheme;
+    apr_size_t scheme_len;
+    const char *host;
+    apr_size_t host_len;
+    const char *port;          /* NULL: none, or the scheme's default */
+    apr_size_t port_len;
+} cors_origin_parts;
+
+/* -------------------------------------------------------------------- */
+/* Configuration records                                                 */
+
+static void *cors_create_dir_config(apr_pool_t *p, char *dir)
+{
+    cors_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->location = dir;
+    conf->enabled = CORS_UNSET;
+    conf->credentials = CORS_UNSET;
+    conf->max_age = CORS_UNSET;
+    conf->send_wildcard = CORS_UNSET;
+    conf->always_send = CORS_UNSET;
+    conf->automatic_options = CORS_UNSET;
+    conf->vary = CORS_UNSET;
+    conf->private_network = CORS_UNSET;
+    conf->preserve = CORS_UNSET;
+    conf->unsafe_any = CORS_UNSET;
+    return conf;
+}
+
+#define CORS_MERGE(field, unset) \
+    conf->field = (add->field != (unset)) ? add->field : base->field
+
+static void *cors_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
+{
+    cors_dir_conf *base = basev;
+    cors_dir_conf *add = addv;
+    cors_dir_conf *conf = apr_palloc(p, sizeof(*conf));
+
+    /* Messages name the section that switched CORS on or off. */
+    conf->location = add->enabled != CORS_UNSET ? add->location
+                                                : base->location;
+    CORS_MERGE(enabled, CORS_UNSET);
+    CORS_MERGE(origins, NULL);
+    CORS_MERGE(methods, NULL);
+    CORS_MERGE(allow_headers, NULL);
+    CORS_MERGE(expose, NULL);
+    CORS_MERGE(credentials, CORS_UNSET);
+    CORS_MERGE(credentials_where, NULL);
+    CORS_MERGE(max_age, CORS_UNSET);
+    CORS_MERGE(max_age_str, NULL);
+    CORS_MERGE(send_wildcard, CORS_UNSET);
+    CORS_MERGE(always_send, CORS_UNSET);
+    CORS_MERGE(automatic_options, CORS_UNSET);
+    CORS_MERGE(vary, CORS_UNSET);
+    CORS_MERGE(private_network, CORS_UNSET);
+    CORS_MERGE(preflight_status, 0);
+    CORS_MERGE(preserve, CORS_UNSET);
+    CORS_MERGE(unsafe_any, CORS_UNSET);
+    return conf;
+}
+
+/* -------------------------------------------------------------------- */
+/* Character classes and parsers shared by config and request time       */
+
+/* RFC 9110 tchar. */
+static int cors_is_tchar(unsigned char c)
+{
+    return apr_isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static int cors_is_token(const char *s)
+{
+    if (!*s) {
+        return 0;
+    }
+    for (; *s; s++) {
+        if (!cors_is_tchar((unsigned char)*s)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A host: DNS-like labels of letters, digits, '-' and '_' (no empty
+ * label, so no leading, trailing or double dot), or an IPv6 literal. */
+static const char *cors_parse_host(const char *s, const char *end,
+                                   const char **stop)
+{
+    const char *start = s;
+    const char *label = s;
+
+    if (s < end && *s == '[') {
+        for (s++; s < end && (apr_isxdigit(*s) || *s == ':' || *s == '.');
+             s++) {
+            /* scan the literal */
+        }
+        if (s >= end || *s != ']' || s == start + 1) {
+            *stop = s;
+            return "has a malformed IPv6 address";
+        }
+        *stop = s + 1;
+        return NULL;
+    }
+    for (; s < end; s++) {
+        if (*s == '.') {
+            if (s == label) {
+                *stop = s;
+                return "has an empty host label (a leading or double dot)";
+            }
+            label = s + 1;
+        }
+        else if (!apr_isalnum(*s) && *s != '-' && *s != '_') {
+            break;
+        }
+    }
+    *stop = s;
+    if (s == label) {
+        return s == start ? "has no host" : "has a trailing dot in the host";
+    }
+    return NULL;
+}
+
+/*
+ * Split a serialised origin, scheme "://" host [ ":" port ], as browsers
+ * send it.  Returns NULL on success or a reason the string is not one
+ * origin.  The default port of http and https is dropped so that
+ * https://a.example and https://a.example:443 compare equal.
+ */
+static const char *cors_parse_origin(const char *s, apr_size_t len,
+                                     cors_origin_parts *o)
+{
+    const char *end = s + len;
+    const char *p = s;
+    const char *why;
+
+    memset(o, 0, sizeof(*o));
+    if (len > CORS_MAX_ORIGIN) {
+        return "is longer than 4096 bytes";
+    }
+    if (!len || !apr_isalpha(*p)) {
+        return "has no scheme (write scheme://host[:port])";
+    }
+    while (p < end && (apr_isalnum(*p) || *p == '+' || *p == '-'
+                       || *p == '.')) {
+        p++;
+    }
+    if (end - p < 3 || memcmp(p, "://", 3) != 0) {
+        return "has no scheme (write scheme://host[:port])";
+    }
+    o->scheme = s;
+    o->scheme_len = p - s;
+    p += 3;
+    o->host = p;
+    why = cors_parse_host(p, end, &p);
+    if (why) {
+        return why;
+    }
+    o->host_len = p - o->host;
+    if (p < end && *p == ':') {
+        const char *digits = ++p;
+        apr_int64_t port = 0;
+
+        while (p < end && apr_isdigit(*p) && p - digits < 6) {
+            port = port * 10 + (*p++ - '0');
+        }
+        if (p == digits || *digits == '0' || port > 65535
+            || (p < end && apr_isdigit(*p))) {
+            return "has a bad port (1-65535, no leading zero)";
+        }
+        o->port = digits;
+        o->port_len = p - digits;
+    }
+    if (p < end) {
+        switch (*p) {
+        case '/':
+            return "has a path or a trailing slash";
+        case '?':
+            return "has a query";
+        case '#':
+            return "has a fragment";
+        case '@':
+            return "has userinfo (user@host)";
+        case ',':
+            return "holds more than one origin (comma-joined list)";
+        case ' ':
+        case '\t':
+            return "contains white space";
+        default:
+            return apr_iscntrl(*p) ? "contains a control character"
+                                   : "has a character not allowed in a host";
+        }
+    }
+    if (o->port
+        && ((o->scheme_len == 5 && !strncasecmp(s, "https", 5)
+             && o->port_len == 3 && !memcmp(o->port, "443", 3))
+            || (o->scheme_len == 4 && !strncasecmp(s, "http", 4)
+                && o->port_len == 2 && !memcmp(o->port, "80", 2)))) {
+        o->port = NULL;
+        o->port_len = 0;
+    }
+    return NULL;
+}
+
+/* The comparison key of an origin: lower case, default port dropped. */
+static char *cors_origin_key(apr_pool_t *p, const cors_origin_parts *o,
+                             apr_size_t *klen)
+{
+    apr_size_t len = o->scheme_len + 3 + o->host_len
+                     + (o->port ? o->port_len + 1 : 0);
+    char *key = apr_palloc(p, len + 1);
+    char *k = key;
+    apr_size_t i;
+
+    for (i = 0; i < o->scheme_len; i++) {
+        *k++ = apr_tolower(o->scheme[i]);
+    }
+    memcpy(k, "://", 3);
+    k += 3;
+    for (i = 0; i < o->host_len; i++) {
+        *k++ = apr_tolower(o->host[i]);
+    }
+    if (o->port) {
+        *k++ = ':';
+        memcpy(k, o->port, o->port_len);
+        k += o->port_len;
+    }
+    *k = '\0';
+    *klen = len;
+    return key;
+}
+
+/* Compile a user regex so that it must match the whole subject. */
+static const char *cors_compile_regex(cmd_parms *cmd, const char *arg,
+                                      apr_array_header_t **list)
+{
+    cors_regex *rx;
+    const char *anchored = apr_pstrcat(cmd->pool, "^(?:", arg, ")$", NULL);
+    ap_regex_t *re = ap_pregcomp(cmd->pool, anchored, AP_REG_ICASE);
+
+    if (!re) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid regular "
+                            "expression", cmd->cmd->name, arg);
+    }
+    if (!*list) {
+        *list = apr_array_make(cmd->pool, 2, sizeof(cors_regex));
+    }
+    rx = apr_array_push(*list);
+    rx->re = re;
+    rx->entry = arg;
+    return NULL;
+}
+
+/* -------------------------------------------------------------------- */
+/* Directive handlers                                                    */
+
+/* True when the directive is being read from an .htaccess file. */
+static int cors_in_htaccess(cmd_parms *cmd)
+{
+    return ap_check_cmd_context(cmd, NOT_IN_HTACCESS) != NULL;
+}
+
+/* Startup warnings go to the console; in .htaccess, which is read on
+ * every request, they would flood the error log, so they stay quiet. */
+static void cors_warn(cmd_parms *cmd, const char *msg)
+{
+    if (!cors_in_htaccess(cmd)) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     "%s (%s line %d)", msg,
+                     cmd->directive->filename, cmd->directive->line_num);
+    }
+}
+
+/* On/Off for an int field at the offset in cmd->info.  AP_INIT_FLAG would
+ * do, but its message does not name the bad value. */
+static const char *cors_set_onoff(cmd_parms *cmd, void *dconf,
+                                  const char *arg)
+{
+    int *field = (int *)((char *)dconf + (apr_size_t)cmd->info);
+
+    if (!strcasecmp(arg, "on")) {
+        *field = 1;
+    }
+    else if (!strcasecmp(arg, "off")) {
+        *field = 0;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not On or Off",
+                            cmd->cmd->name, arg);
+    }
+    return NULL;
+}
+
+static const char *cors_set_credentials(cmd_parms *cmd, void *dconf,
+                                        const char *arg)
+{
+    cors_dir_conf *conf = dconf;
+
+    conf->credentials_where = apr_psprintf(cmd->pool, "%s:%d",
+                                           cmd->directive->filename,
+                                           cmd->directive->line_num);
+    return cors_set_onoff(cmd, dconf, arg);
+}
+
+static const char *cors_set_unsafe(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_HTACCESS);
+
+    if (err) {
+        return err;
+    }
+    return cors_set_onoff(cmd, dconf, arg);
+}
+
+static cors_origins *cors_origins_of(cmd_parms *cmd, cors_dir_conf *conf)
+{
+    if (!conf->origins) {
+        conf->origins = apr_pcalloc(cmd->pool, sizeof(cors_origins));
+    }
+    return conf->origins;
+}
+
+/* A wildcard origin, scheme and '*.' then a domain: one or more
+ * labels before the domain, never the domain itself. */
+static const char *cors_add_pattern(cmd_parms *cmd, cors_origins *o,
+                                    const char *arg)
+{
+    const char *star = strstr(arg, "://*.");
+    const char *probe;
+    cors_origin_parts parts;
+    cors_pattern *pat;
+    const char *why;
+    apr_size_t klen;
+    char *key;
+
+    if (!star || strchr(star + 4, '*')) {
+        return apr_psprintf(cmd->pool, "CorsOrigins: '%s' is not a valid "
+                            "wildcard; only a whole first label is "
+                            "supported, as in https://*.example.com (use "
+                            "CorsOriginsMatch for anything else)", arg);
+    }
+    /* Validate the rest by putting a real label where the star is. */
+    probe = apr_pstrcat(cmd->pool, apr_pstrmemdup(cmd->pool, arg,
+                                                  star + 3 - arg),
+                        "x", star + 4, NULL);
+    why = cors_parse_origin(probe, strlen(probe), &parts);
+    if (why) {
+        return apr_psprintf(cmd->pool, "CorsOrigins: '%s' is not an origin "
+                            "pattern: it %s", arg, why);
+    }
+    if (parts.host[0] == '[') {
+        return apr_psprintf(cmd->pool, "CorsOrigins: '%s': a wildcard "
+                            "cannot stand in an IP address", arg);
+    }
+    key = cors_origin_key(cmd->pool, &parts, &klen);
+    if (!o->patterns) {
+        o->patterns = apr_array_make(cmd->pool, 2, sizeof(cors_pattern));
+    }
+    pat = apr_array_push(o->patterns);
+    pat->scheme = apr_pstrmemdup(cmd->pool, key, parts.scheme_len);
+    pat->suffix = apr_pstrmemdup(cmd->pool, key + parts.scheme_len + 4,
+                                 parts.host_len - 1);
+    pat->suffix_len = parts.host_len - 1;
+    pat->port = parts.port ? apr_pstrmemdup(cmd->pool, parts.port,
+                                            parts.port_len) : NULL;
+    pat->entry = arg;
+    if (!strchr(pat->suffix + 1, '.')) {
+        cors_warn(cmd, apr_psprintf(cmd->pool, "CorsOrigins: '%s' allows "
+                                    "every site under a top-level domain",
+                                    arg));
+    }
+    return NULL;
+}
+
+static const char *cors_add_origin(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    cors_origins *o = cors_origins_of(cmd, dconf);
+    cors_origin_parts parts;
+    const char *why;
+    apr_size_t klen;
+    char *key;
+
+    if (!strcmp(arg, "*")) {
+        o->any = o->match_all = 1;
+        return NULL;
+    }
+    if (!strcasecmp(arg, "null")) {
+        cors_warn(cmd, "CorsOrigins: 'null' is the origin of sandboxed "
+                  "iframes, data: URLs and local files: any site can "
+                  "produce it, so allowing it is close to allowing '*'");
+        o->allow_null = 1;
+        return NULL;
+    }
+    if (strchr(arg, '*')) {
+        return cors_add_pattern(cmd, o, arg);
+    }
+    why = cors_parse_origin(arg, strlen(arg), &parts);
+    if (why) {
+        return apr_psprintf(cmd->pool, "CorsOrigins: '%s' is not an origin: "
+                            "it %s; write scheme://host[:port], one origin "
+                            "per argument, e.g. https://app.example.com",
+                            arg, why);
+    }
+    if (!o->exact) {
+        o->exact = apr_hash_make(cmd->pool);
+        o->first_exact = arg;
+    }
+    key = cors_origin_key(cmd->pool, &parts, &klen);
+    apr_hash_set(o->exact, key, klen, arg);
+    if (!o->first_http && parts.scheme_len == 4) {
+        o->first_http = arg;
+    }
+    return NULL;
+}
+
+static const char *cors_add_origin_regex(cmd_parms *cmd, void *dconf,
+                                         const char *arg)
+{
+    cors_origins *o = cors_origins_of(cmd, dconf);
+    const char *err = cors_compile_regex(cmd, arg, &o->regexes);
+    const cors_regex *rx;
+    int i;
+
+    if (err) {
+        return err;
+    }
+    rx = &APR_ARRAY_IDX(o->regexes, o->regexes->nelts - 1, cors_regex);
+    for (i = 0; cors_probe_origins[i]; i++) {
+        if (!ap_regexec(rx->re, cors_probe_origins[i], 0, NULL, 0)) {
+            o->match_all = 1;
+        }
+    }
+    return NULL;
+}
+
+/* Append a token to a cors_list, keeping the joined header value. */
+static void cors_list_add(apr_pool_t *p, cors_list **listp, const char *arg)
+{
+    cors_list *list = *listp;
+
+    if (!list) {
+        list = *listp = apr_pcalloc(p, sizeof(*list));
+        list->items = apr_array_make(p, 8, sizeof(const char *));
+    }
+    if (!strcmp(arg, "*")) {
+        list->any = 1;
+    }
+    APR_ARRAY_PUSH(list->items, const char *) = arg;
+    list->joined = list->joined ? apr_pstrcat(p, list->joined, ", ", arg,
+                                              NULL)
+                                : arg;
+}
+
+static const char *cors_add_method(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    cors_dir_conf *conf = dconf;
+
+    if (strcmp(arg, "*") && !cors_is_token(arg)) {
+        return apr_psprintf(cmd->pool, "CorsMethods: '%s' is not a method "
+                            "name (an HTTP token such as PUT)", arg);
+    }
+    if (!strcasecmp(arg, "CONNECT") || !strcasecmp(arg, "TRACE")
+        || !strcasecmp(arg, "TRACK")) {
+        return apr_psprintf(cmd->pool, "CorsMethods: '%s' is a forbidden "
+                            "method that browsers never send; remove it",
+                            arg);
+    }
+    cors_list_add(cmd->pool, &conf->methods, arg);
+    return NULL;
+}
+
+/* Request headers that scripts can never set (Fetch "forbidden request
+ * header"): listing one is always a mistake. */
+static int cors_is_forbidden_header(const char *name)
+{
+    static const char *const forbidden[] = {
+        "accept-charset", "accept-encoding", "access-control-request-headers",
+        "access-control-request-method", "connection", "content-length",
+        "cookie", "cookie2", "date", "dnt", "expect", "host", "keep-alive",
+        "origin", "referer", "set-cookie", "te", "trailer",
+        "transfer-encoding", "upgrade", "via", NULL
+    };
+    int i;
+
+    if (!strncasecmp(name, "proxy-", 6) || !strncasecmp(name, "sec-", 4)) {
+        return 1;
+    }
+    for (i = 0; forbidden[i]; i++) {
+        if (!strcasecmp(name, forbidden[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static cors_headers *cors_headers_of(cmd_parms *cmd, cors_dir_conf *conf)
+{
+    if (!conf->allow_headers) {
+        conf->allow_headers = apr_pcalloc(cmd->pool, sizeof(cors_headers));
+    }
+    return conf->allow_headers;
+}
+
+static const char *cors_add_allow_header(cmd_parms *cmd, void *dconf,
+                                         const char *arg)
+{
+    cors_headers *h = cors_headers_of(cmd, dconf);
+    char *lower;
+
+    if (!strcmp(arg, "*")) {
+        h->any = 1;
+        return NULL;
+    }
+    if (!cors_is_token(arg)) {
+        return apr_psprintf(cmd->pool, "CorsAllowHeaders: '%s' is not a "
+                            "header name (an HTTP token such as "
+                            "X-Requested-With)", arg);
+    }
+    if (cors_is_forbidden_header(arg)) {
+        return apr_psprintf(cmd->pool, "CorsAllowHeaders: '%s' is a "
+                            "forbidden request header that scripts can "
+                            "never set; remove it", arg);
+    }
+    if (!h->names) {
+        h->names = apr_hash_make(cmd->pool);
+    }
+    lower = apr_pstrdup(cmd->pool, arg);
+    ap_str_tolower(lower);
+    apr_hash_set(h->names, lower, APR_HASH_KEY_STRING, arg);
+    return NULL;
+}
+
+static const char *cors_add_allow_header_regex(cmd_parms *cmd, void *dconf,
+                                               const char *arg)
+{
+    cors_headers *h = cors_headers_of(cmd, dconf);
+
+    return cors_compile_regex(cmd, arg, &h->regexes);
+}
+
+static const char *cors_add_expose_header(cmd_parms *cmd, void *dconf,
+                                          const char *arg)
+{
+    cors_dir_conf *conf = dconf;
+
+    if (strcmp(arg, "*") && !cors_is_token(arg)) {
+        return apr_psprintf(cmd->pool, "CorsExposeHeaders: '%s' is not a "
+                            "header name (an HTTP token such as X-Total)",
+                            arg);
+    }
+    if (!strcasecmp(arg, "Set-Cookie") || !strcasecmp(arg, "Set-Cookie2")) {
+        cors_warn(cmd, apr_psprintf(cmd->pool, "CorsExposeHeaders: "
+                                    "browsers never expose '%s' to scripts",
+                                    arg));
+    }
+    cors_list_add(cmd->pool, &conf->expose, arg);
+    return NULL;
+}
+
+static const char *cors_set_max_age(cmd_parms *cmd, void *dconf,
+                                    const char *arg)
+{
+    cors_dir_conf *conf = dconf;
+    const char *p;
+
+    for (p = arg; apr_isdigit(*p); p++) {
+        /* digits only: no sign, no unit */
+    }
+    if (p == arg || *p || p - arg > 9) {
+        return apr_psprintf(cmd->pool, "CorsMaxAge: '%s' is not a number "
+                            "of seconds (0 to 999999999)", arg);
+    }
+    conf->max_age = atoi(arg);
+    conf->max_age_str = apr_itoa(cmd->pool, conf->max_age);
+    if (conf->max_age > CORS_MAX_AGE_CHROMIUM) {
+        cors_warn(cmd, apr_psprintf(cmd->pool, "CorsMaxAge: Chromium caches "
+                                    "preflights for at most %d seconds, not "
+                                    "%s", CORS_MAX_AGE_CHROMIUM, arg));
+    }
+    return NULL;
+}
+
+static const char *cors_set_preflight_status(cmd_parms *cmd, void *dconf,
+                                             const char *arg)
+{
+    cors_dir_conf *conf = dconf;
+
+    if (strcmp(arg, "200") && strcmp(arg, "204")) {
+        return apr_psprintf(cmd->pool, "CorsPreflightStatus: '%s' is not "
+                            "200 or 204", arg);
+    }
+    conf->preflight_status = atoi(arg);
+    return NULL;
+}
+
+/* -------------------------------------------------------------------- */
+/* Decisions: pure functions of request strings and the config           */
+
+static const cors_origins *cors_origin_policy(const cors_dir_conf *conf)
+{
+    return conf->origins ? conf->origins : &cors_any_origin;
+}
+
+static int cors_regex_list_match(const apr_array_header_t *list,
+                                 const char *subject, const char **entry)
+{
+    int i;
+
+    for (i = 0; list && i < list->nelts; i++) {
+        const cors_regex *rx = &APR_ARRAY_IDX(list, i, cors_regex);
+
+        if (!ap_regexec(rx->re, subject, 0, NULL, 0)) {
+            *entry = rx->entry;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int cors_pattern_match(const cors_pattern *pat,
+                              const cors_origin_parts *o)
+{
+    apr_size_t plen = pat->port ? strlen(pat->port) : 0;
+
+    return o->scheme_len == strlen(pat->scheme)
+           && !strncasecmp(o->scheme, pat->scheme, o->scheme_len)
+           && o->port_len == plen
+           && (!plen || !memcmp(o->port, pat->port, plen))
+           && o->host_len > pat->suffix_len
+           && !strncasecmp(o->host + o->host_len - pat->suffix_len,
+                           pat->suffix, pat->suffix_len);
+}
+
+/*
+ * Is this request Origin allowed?  Returns the config entry that allowed
+ * it, or NULL with *why saying why not.  Work is bounded by the length
+ * of the origin (at most CORS_MAX_ORIGIN) plus one hash lookup, a scan
+ * of the subdomain patterns and one run of each regex.
+ */
+static const char *cors_match_origin(apr_pool_t *p, const cors_origins *o,
+                                     const char *origin, const char **why)
+{
+    cors_origin_parts parts;
+    const char *entry;
+    apr_size_t klen;
+    char *key;
+    int i;
+
+    if (!strcmp(origin, "null")) {
+        *why = "the null origin is allowed only where CorsOrigins lists it";
+        return o->allow_null ? "null" : NULL;
+    }
+    *why = cors_parse_origin(origin, strlen(origin), &parts);
+    if (*why) {
+        return NULL;
+    }
+    if (o->any) {
+        return "*";
+    }
+    key = cors_origin_key(p, &parts, &klen);
+    if (o->exact && (entry = apr_hash_get(o->exact, key, klen)) != NULL) {
+        return entry;
+    }
+    for (i = 0; o->patterns && i < o->patterns->nelts; i++) {
+        const cors_pattern *pat = &APR_ARRAY_IDX(o->patterns, i,
+                                                 cors_pattern);
+
+        if (cors_pattern_match(pat, &parts)) {
+            return pat->entry;
+        }
+    }
+    if (cors_regex_list_match(o->regexes, key, &entry)) {
+        return entry;
+    }
+    *why = "it matches no CorsOrigins or CorsOriginsMatch entry";
+    return NULL;
+}
+
+static int cors_method_allowed(const cors_dir_conf *conf, const char *m)
+{
+    int i;
+
+    if (!conf->methods) {
+        for (i = 0; cors_default_methods[i]; i++) {
+            if (!strcmp(m, cors_default_methods[i])) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    if (conf->methods->any) {
+        return cors_is_token(m);
+    }
+    for (i = 0; i < conf->methods->items->nelts; i++) {
+        if (!strcmp(m, APR_ARRAY_IDX(conf->methods->items, i,
+                                     const char *))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* One lower-cased, NUL-terminated header name against the policy.  The
+ * "*" of Fetch never covers Authorization, and neither does ours. */
+static int cors_header_allowed(const cors_headers *h, const char *name,
+                               apr_size_t len)
+{
+    const char *entry;
+
+    if (h->names && apr_hash_get(h->names, name, len)) {
+        return 1;
+    }
+    if (h->any && !(len == 13 && !memcmp(name, "authorization", 13))) {
+        return 1;
+    }
+    return cors_regex_list_match(h->regexes, name, &entry);
+}
+
+/*
+ * Check Access-Control-Request-Headers in one pass and build the
+ * Access-Control-Allow-Headers answer: the names, lower-cased, joined by
+ * ", ".  Returns NULL and sets v->reason/culprit when a name is refused
+ * or the value is not a comma-separated list of tokens.  The answer is
+ * at most twice the length of the request value, which is bounded.
+ */
+static const char *cors_check_request_headers(apr_pool_t *p,
+                                              const cors_headers *h,
+                                              const char *acrh,
+                                              cors_verdict *v)
+{
+    apr_size_t len = strlen(acrh);
+    const char *s = acrh;
+    const char *end = acrh + len;
+    char *out;
+    char *o;
+
+    if (len > CORS_MAX_HEADER_LIST) {
+        v->reason = "Access-Control-Request-Headers is longer than 8192 "
+                    "bytes";
+        return NULL;
+    }
+    o = out = apr_palloc(p, 2 * len + 1);
+    while (s < end) {
+        const char *name;
+        apr_size_t n;
+        char *lower;
+
+        while (s < end && (*s == ' ' || *s == '\t')) {
+            s++;
+        }
+        for (name = s; s < end && cors_is_tchar((unsigned char)*s); s++) {
+            /* scan the token */
+        }
+        n = s - name;
+        while (s < end && (*s == ' ' || *s == '\t')) {
+            s++;
+        }
+        if (s < end && *s != ',') {
+            v->reason = "Access-Control-Request-Headers is not a list of "
+                        "header names";
+            v->culprit = s;
+            v->culprit_len = end - s;
+            return NULL;
+        }
+        s++;
+        if (!n) {
+            continue;
+        }
+        if (o > out) {
+            *o++ = ',';
+            *o++ = ' ';
+        }
+        for (lower = o; o < lower + n; o++) {
+            *o = apr_tolower(name[o - lower]);
+        }
+        *o = '\0';
+        if (!cors_header_allowed(h, lower, n)) {
+            v->reason = (n == 13 && !memcmp(lower, "authorization", 13))
+                        ? "header not allowed (CorsAllowHeaders * never "
+                          "covers Authorization: list it by name)"
+                        : "header not allowed by CorsAllowHeaders or "
+                          "CorsAllowHeadersMatch";
+            v->culprit = name;
+            v->culprit_len = n;
+            return NULL;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Static wildcard mode: the same "Access-Control-Allow-Origin: *" on every
+ * response whatever the Origin, so caches need no Vary. */
+static int cors_is_static_wildcard(const cors_dir_conf *conf)
+{
+    return cors_origin_policy(conf)->any
+           && CORS_FLAG(conf->send_wildcard, 0)
+           && CORS_FLAG(conf->always_send, 1)
+           && !CORS_FLAG(conf->credentials, 0);
+}
+
+/* CorsAlwaysSend for a request without Origin: "*", or the one origin of
+ * a policy that has exactly one, or nothing. */
+static const char *cors_origin_without_request(const cors_dir_conf *conf,
+                                               cors_verdict *v)
+{
+    const cors_origins *o = cors_origin_policy(conf);
+
+    if (!CORS_FLAG(conf->always_send, 1)) {
+        v->reason = "the request has no Origin and CorsAlwaysSend is Off";
+        return NULL;
+    }
+    if (o->any) {
+        if (CORS_FLAG(conf->credentials, 0)) {
+            v->reason = "the request has no Origin, and '*' cannot be sent "
+                        "with credentials";
+            return NULL;
+        }
+        return "*";
+    }
+    if (o->exact && apr_hash_count(o->exact) == 1 && !o->allow_null
+        && !o->patterns && !o->regexes) {
+        return o->first_exact;
+    }
+    v->reason = "the request has no Origin and the policy has more than one "
+                "origin";
+    return NULL;
+}
+
+/* The preflight part of the verdict: method, headers, max age. */
+static void cors_decide_preflight(apr_pool_t *p, const cors_dir_conf *conf,
+                                  const cors_request *req, cors_verdict *v)
+{
+    const cors_headers *h = conf->allow_headers ? conf->allow_headers
+                                                : &cors_any_header;
+
+    if (!cors_method_allowed(conf, req->acrm)) {
+        v->allow_origin = NULL;
+        v->credentials = 0;
+        v->reason = "method not allowed by CorsMethods";
+        v->culprit = req->acrm;
+        v->culprit_len = strlen(req->acrm);
+        return;
+    }
+    if (req->acrh) {
+        v->allow_headers = cors_check_request_headers(p, h, req->acrh, v);
+        if (!v->allow_headers) {
+            v->allow_origin = NULL;
+            v->credentials = 0;
+            return;
+        }
+        if (!*v->allow_headers) {
+            v->allow_headers = NULL;
+        }
+    }
+    v->allow_methods = (conf->methods && conf->methods->any) ? req->acrm
+                       : conf->methods ? conf->methods->joined
+                       : cors_default_methods_joined;
+    v->max_age = conf->max_age_str;
+    v->private_network = req->acrpn && !strcasecmp(req->acrpn, "true")
+                         && CORS_FLAG(conf->private_network, 0);
+}
+
+/*
+ * The whole CORS verdict for one request under one (merged) config.
+ * Allocates only from p, and only in proportion to the request values.
+ */
+static void cors_decide(apr_pool_t *p, const cors_dir_conf *conf,
+                        const cors_request *req, cors_verdict *v)
+{
+    const cors_origins *o = cors_origin_policy(conf);
+    int credentials = CORS_FLAG(conf->credentials, 0);
+
+    memset(v, 0, sizeof(*v));
+    v->preflight = req->origin && req->acrm && !strcmp(req->method,
+                                                       "OPTIONS");
+    v->vary = CORS_FLAG(conf->vary, 1) && !cors_is_static_wildcard(conf);
+    if (credentials && o->match_all && CORS_FLAG(conf->unsafe_any, 0) != 1) {
+        v->misconfigured = 1;
+        v->reason = "CorsSupportsCredentials On with an origin policy that "
+                    "allows any origin";
+        return;
+    }
+    if (cors_is_static_wildcard(conf)) {
+        v->allow_origin = "*";
+        v->matched = "*";
+    }
+    else if (!req->origin) {
+        v->allow_origin = cors_origin_without_request(conf, v);
+        v->matched = v->allow_origin;
+    }
+    else {
+        v->matched = cors_match_origin(p, o, req->origin, &v->reason);
+        v->allow_origin = v->matched ? req->origin : NULL;
+    }
+    if (!v->allow_origin) {
+        return;
+    }
+    v->credentials = credentials && strcmp(v->allow_origin, "*");
+    if (v->preflight) {
+        cors_decide_preflight(p, conf, req, v);
+    }
+    else if (conf->expose) {
+        v->expose = conf->expose->joined;
+    }
+}
+
+/* -------------------------------------------------------------------- */
+/* Hooks and filter: gather the request, apply the verdict               */
+
+static ap_filter_rec_t *cors_filter_handle;
+
+static const cors_dir_conf *cors_active_conf(ap_conf_vector_t *v)
+{
+    const cors_dir_conf *conf = ap_get_module_config(v, &cors_module);
+
+    return (conf && conf->enabled == 1) ? conf : NULL;
+}
+
+/*
+ * The config that decides a response.  After an internal redirect (an
+ * ErrorDocument, a rewrite) the target's section may say nothing about
+ * CORS; the URL the browser asked for then decides, so walk back to the
+ * nearest request whose section set Cors On or Off.
+ */
+static const cors_dir_conf *cors_response_conf(request_rec *r)
+{
+    for (; r; r = r->prev) {
+        const cors_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                                         &cors_module);
+
+        if (conf && conf->enabled != CORS_UNSET) {
+            return conf->enabled == 1 ? conf : NULL;
+        }
+    }
+    return NULL;
+}
+
+static void cors_gather(request_rec *r, cors_request *req)
+{
+    req->method = r->method;
+    req->origin = apr_table_get(r->headers_in, "Origin");
+    req->acrm = apr_table_get(r->headers_in,
+                              "Access-Control-Request-Method");
+    req->acrh = apr_table_get(r->headers_in,
+                              "Access-Control-Request-Headers");
+    req->acrpn = apr_table_get(r->headers_in,
+                               "Access-Control-Request-Private-Network");
+}
+
+/* A preflight this module answers itself (CorsAutomaticOptions On)? */
+static const cors_dir_conf *cors_own_preflight(request_rec *r)
+{
+    const cors_dir_conf *conf;
+
+    if (r->main || r->method_number != M_OPTIONS
+        || !(conf = cors_active_conf(r->per_dir_config))
+        || !CORS_FLAG(conf->automatic_options, 1)
+        || !apr_table_get(r->headers_in, "Origin")
+        || !apr_table_get(r->headers_in, "Access-Control-Request-Method")) {
+        return NULL;
+    }
+    return conf;
+}
+
+static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
+                             const cors_request *req, const cors_verdict *v)
+{
+    const char *what = v->preflight ? "preflight" : "request";
+    const char *origin = req->origin
+                         ? ap_escape_logitem(r->pool, req->origin)
+                         : "(none)";
+
+    if (v->misconfigured) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "CORS disabled in %s: "
+                      "CorsSupportsCredentials On (%s) with an origin policy "
+                      "that allows any origin; list the allowed origins in "
+                      "CorsOrigins", conf->location ? conf->location
+                                                    : "server config",
+                      conf->credentials_where ? conf->credentials_where
+                                              : "inherited");
+        return;
+    }
+    if (!APLOG_R_IS_LEVEL(r, APLOG_DEBUG)) {
+        return;
+    }
+    if (v->allow_origin) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s from origin %s "
+                      "allowed by '%s' in %s", what, origin,
+                      v->matched ? v->matched : "*",
+                      conf->location ? conf->location : "server config");
+    }
+    else {
+        const char *culprit = v->culprit
+            ? ap_escape_logitem(r->pool, apr_pstrmemdup(r->pool, v->culprit,
+                                                        v->culprit_len))
+            : NULL;
+
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s from origin %s "
+                      "refused in %s: %s%s%s%s", what, origin,
+                      conf->location ? conf->location : "server config",
+                      v->reason ? v->reason : "not allowed",
+                      culprit ? " ('" : "", culprit ? culprit : "",
+                      culprit ? "')" : "");
+    }
+}
+
+/* Merge the token "Origin" into Vary unless one is there already. */
+static void cors_merge_vary(request_rec *r)
+{
+    const char *tables[2];
+    int i;
+
+    tables[0] = apr_table_get(r->headers_out, "Vary");
+    tables[1] = apr_table_get(r->err_headers_out, "Vary");
+    for (i = 0; i < 2; i++) {
+        const char *s = tables[i];
+
+        while (s && *s) {
+            const char *tok = ap_get_token(r->pool, &s, 0);
+
+            if (!strcasecmp(tok, "Origin") || !strcmp(tok, "*")) {
+                return;
+            }
+            while (*s == ',' || *s == ' ' || *s == '\t') {
+                s++;
+            }
+        }
+    }
+    apr_table_mergen(r->headers_out, "Vary", "Origin");
+}
+
+/* Set a CORS header in headers_out, or drop it, and drop any copy in
+ * err_headers_out: exactly one line, whoever set it before. */
+static void cors_put(request_rec *r, const char *name, const char *value)
+{
+    apr_table_unset(r->err_headers_out, name);
+    if (value) {
+        apr_table_setn(r->headers_out, name, value);
+    }
+    else {
+        apr_table_unset(r->headers_out, name);
+    }
+}
+
+static void cors_apply(request_rec *r, const cors_dir_conf *conf,
+                       const cors_verdict *v)
+{
+    int granted = v->allow_origin != NULL;
+
+    if (v->vary) {
+        cors_merge_vary(r);
+    }
+    if (CORS_FLAG(conf->preserve, 0)
+        && (apr_table_get(r->headers_out, CORS_ACAO)
+            || apr_table_get(r->err_headers_out, CORS_ACAO))) {
+        return;
+    }
+    cors_put(r, CORS_ACAO, v->allow_origin);
+    cors_put(r, CORS_ACAC, granted && v->credentials ? "true" : NULL);
+    cors_put(r, CORS_ACEH, granted ? v->expose : NULL);
+    cors_put(r, CORS_ACAM, granted ? v->allow_methods : NULL);
+    cors_put(r, CORS_ACAH, granted ? v->allow_headers : NULL);
+    cors_put(r, CORS_ACMA, granted ? v->max_age : NULL);
+    cors_put(r, CORS_ACAPN, granted && v->private_network ? "true" : NULL);
+}
+
+/* Let preflights through authentication: browsers never send credentials
+ * with them, and the fixups hook answers them without the handler. */
+static int cors_preflight_access(request_rec *r)
+{
+    return cors_own_preflight(r) ? OK : DECLINED;
+}
+
+static int cors_preflight_fixups(request_rec *r)
+{
+    const cors_dir_conf *conf = cors_own_preflight(r);
+    cors_request req;
+    cors_verdict v;
+
+    if (!conf) {
+        return DECLINED;
+    }
+    cors_gather(r, &req);
+    cors_decide(r->pool, conf, &req, &v);
+    cors_log_verdict(r, conf, &req, &v);
+    cors_apply(r, conf, &v);
+    ap_discard_request_body(r);
+    r->status = conf->preflight_status ? conf->preflight_status
+                                       : HTTP_NO_CONTENT;
+    return DONE;
+}
+
+static apr_status_t cors_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    const cors_dir_conf *conf = f->ctx;
+    cors_request req;
+    cors_verdict v;
+
+    ap_remove_output_filter(f);
+    cors_gather(r, &req);
+    cors_decide(r->pool, conf, &req, &v);
+    cors_log_verdict(r, conf, &req, &v);
+    cors_apply(r, conf, &v);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void cors_insert_filter(request_rec *r)
+{
+    const cors_dir_conf *conf;
+
+    if (r->main || !(conf = cors_response_conf(r))) {
+        return;
+    }
+    ap_add_output_filter_handle(cors_filter_handle, (void *)conf, r,
+                                r->connection);
+}
+
+/* -------------------------------------------------------------------- */
+/* Startup checks that need a whole section, whatever the directive order */
+
+static int cors_check_section(server_rec *s, ap_conf_vector_t *v);
+
+static int cors_check_sections(server_rec *s, apr_array_header_t *secs)
+{
+    int i;
+
+    for (i = 0; secs && i < secs->nelts; i++) {
+        if (cors_check_section(s, APR_ARRAY_IDX(secs, i,
+                                                ap_conf_vector_t *))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int cors_check_section(server_rec *s, ap_conf_vector_t *v)
+{
+    const cors_dir_conf *conf = ap_get_module_config(v, &cors_module);
+    core_dir_config *core = ap_get_core_module_config(v);
+    const char *where;
+
+    /* Sections read before LoadModule cors_module have no record. */
+    if (!conf) {
+        return 0;
+    }
+    where = conf->location ? conf->location : "server config";
+    if (conf->credentials == 1 && conf->origins) {
+        if (conf->origins->match_all && conf->unsafe_any != 1) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         "CorsSupportsCredentials On (%s) in %s with an "
+                         "origin policy that allows any origin (CorsOrigins "
+                         "* or a match-all CorsOriginsMatch) would let every "
+                         "web site read your users' data; list the allowed "
+                         "origins instead (or, knowing the risk, set "
+                         "CorsUnsafeAllowAnyOriginWithCredentials On)",
+                         conf->credentials_where, where);
+            return 1;
+        }
+        if (conf->origins->first_http) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                         "CorsSupportsCredentials On in %s with the "
+                         "unencrypted origin %s: anyone on the network path "
+                         "can act as it", where, conf->origins->first_http);
+        }
+    }
+    return core && (cors_check_sections(s, core->sec_file)
+                    || cors_check_sections(s, core->sec_if));
+}
+
+static int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    for (; s; s = s->next) {
+        core_server_config *core = ap_get_core_module_config(
+                                       s->module_config);
+
+        if (cors_check_section(s, s->lookup_defaults)
+            || cors_check_sections(s, core->sec_dir)
+            || cors_check_sections(s, core->sec_url)) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+/* -------------------------------------------------------------------- */
+
+#define CORS_FLAG_CMD(name, field, help) \
+    AP_INIT_TAKE1(name, cors_set_onoff, \
+                  (void *)APR_OFFSETOF(cors_dir_conf, field), OR_FILEINFO, \
+                  help)
+
+static const command_rec cors_cmds[] = {
+    CORS_FLAG_CMD("Cors", enabled,
+                  "On to answer CORS requests here, Off to stop"),
+    AP_INIT_ITERATE("CorsOrigins", cors_add_origin, NULL, OR_FILEINFO,
+                    "Allowed origins: scheme://host[:port], *, null, or "
+                    "scheme://*.domain[:port]"),
+    AP_INIT_ITERATE("CorsOriginsMatch", cors_add_origin_regex, NULL,
+                    OR_FILEINFO, "Regexes matched against the whole origin"),
+    AP_INIT_ITERATE("CorsMethods", cors_add_method, NULL, OR_FILEINFO,
+                    "Methods allowed in preflights, or *"),
+    AP_INIT_ITERATE("CorsAllowHeaders", cors_add_allow_header, NULL,
+                    OR_FILEINFO, "Request headers allowed in preflights, "
+                    "or * for any but Authorization"),
+    AP_INIT_ITERATE("CorsAllowHeadersMatch", cors_add_allow_header_regex,
+                    NULL, OR_FILEINFO,
+                    "Regexes matched against requested header names"),
+    AP_INIT_ITERATE("CorsExposeHeaders", cors_add_expose_header, NULL,
+                    OR_FILEINFO, "Response headers scripts may read"),
+    AP_INIT_TAKE1("CorsSupportsCredentials", cors_set_credentials,
+                  (void *)APR_OFFSETOF(cors_dir_conf, credentials),
+                  OR_FILEINFO, "On to allow cookies and HTTP auth"),
+    AP_INIT_TAKE1("CorsMaxAge", cors_set_max_age, NULL, OR_FILEINFO,
+                  "Seconds browsers may cache a preflight answer"),
+    CORS_FLAG_CMD("CorsSendWildcard", send_wildcard,
+                  "On to send * instead of echoing the origin"),
+    CORS_FLAG_CMD("CorsAlwaysSend", always_send,
+                  "On to send headers to requests without Origin"),
+    CORS_FLAG_CMD("CorsAutomaticOptions", automatic_options,
+                  "On to answer preflights in the module"),
+    CORS_FLAG_CMD("CorsVaryHeader", vary,
+                  "On to add Vary: Origin where the answer depends on it"),
+    CORS_FLAG_CMD("CorsAllowPrivateNetwork", private_network,
+                  "On to allow Private Network Access preflights"),
+    AP_INIT_TAKE1("CorsPreflightStatus", cors_set_preflight_status, NULL,
+                  OR_FILEINFO, "Status of answered preflights: 200 or 204"),
+    CORS_FLAG_CMD("CorsPreserveBackendHeaders", preserve,
+                  "On to keep CORS headers a backend already set"),
+    AP_INIT_TAKE1("CorsUnsafeAllowAnyOriginWithCredentials", cors_set_unsafe,
+                  (void *)APR_OFFSETOF(cors_dir_conf, unsafe_any),
+                  OR_FILEINFO, "On to let every web site make credentialed "
+                  "requests (dangerous)"),
+    { NULL }
+};
+
+static void cors_register_hooks(apr_pool_t *p)
+{
+    static const char *const after_headers[] = { "mod_headers.c", NULL };
+
+    (void)p;
+    ap_hook_check_config(cors_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_access_ex(cors_preflight_access, NULL, NULL,
+                            APR_HOOK_FIRST, AP_AUTH_INTERNAL_PER_URI);
+    ap_hook_fixups(cors_preflight_fixups, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_insert_filter(cors_insert_filter, after_headers, NULL,
+                          APR_HOOK_LAST);
+    ap_hook_insert_error_filter(cors_insert_filter, after_headers, NULL,
+                                APR_HOOK_LAST);
+    cors_filter_handle = ap_register_output_filter("CORS", cors_out_filter,
+                                                   NULL,
+                                                   AP_FTYPE_CONTENT_SET);
+}
+
+AP_DECLARE_MODULE(cors) = {
+    STANDARD20_MODULE_STUFF,
+    cors_create_dir_config,     /* dir config creator */
+    cors_merge_dir_config,      /* dir merger */
+    NULL,                       /* server config creator */
+    NULL,                       /* server merger */
+    cors_cmds,                  /* command table */
+    cors_register_hooks,        /* register hooks */
+    AP_MODULE_FLAG_NONE         /* flags */
+};
