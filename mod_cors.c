@@ -989,14 +989,19 @@ static const char *cors_check_request_headers(apr_pool_t *p,
     return out;
 }
 
-/* Static wildcard mode: the same "Access-Control-Allow-Origin: *" on every
- * response whatever the Origin, so caches need no Vary. */
-static int cors_is_static_wildcard(const cors_dir_conf *conf)
+/* CorsSendWildcard: "*" instead of the echo, for any Origin at all. */
+static int cors_sends_wildcard(const cors_dir_conf *conf)
 {
     return cors_origin_policy(conf)->any
            && CORS_FLAG(conf->send_wildcard, 0)
-           && CORS_FLAG(conf->always_send, 1)
            && !CORS_FLAG(conf->credentials, 0);
+}
+
+/* Does the answer depend on the Origin header?  Only a "*" sent to every
+ * request, with or without Origin, does not; caches need Vary otherwise. */
+static int cors_depends_on_origin(const cors_dir_conf *conf)
+{
+    return !(cors_sends_wildcard(conf) && CORS_FLAG(conf->always_send, 1));
 }
 
 /* CorsAlwaysSend for a request without Origin: "*", or the one origin of
@@ -1074,20 +1079,19 @@ static void cors_decide(apr_pool_t *p, const cors_dir_conf *conf,
     memset(v, 0, sizeof(*v));
     v->preflight = req->origin && req->acrm && !strcmp(req->method,
                                                        "OPTIONS");
-    v->vary = CORS_FLAG(conf->vary, 1) && !cors_is_static_wildcard(conf);
+    v->vary = CORS_FLAG(conf->vary, 1) && cors_depends_on_origin(conf);
     if (credentials && o->match_all && CORS_FLAG(conf->unsafe_any, 0) != 1) {
         v->misconfigured = 1;
         v->reason = "CorsSupportsCredentials On with an origin policy that "
                     "allows any origin";
         return;
     }
-    if (cors_is_static_wildcard(conf)) {
-        v->allow_origin = "*";
-        v->matched = "*";
-    }
-    else if (!req->origin) {
+    if (!req->origin) {
         v->allow_origin = cors_origin_without_request(conf, v);
         v->matched = v->allow_origin;
+    }
+    else if (cors_sends_wildcard(conf)) {
+        v->allow_origin = v->matched = "*";
     }
     else {
         v->matched = cors_match_origin(p, o, req->origin, &v->reason);
@@ -1320,53 +1324,93 @@ static void cors_insert_filter(request_rec *r)
 /* -------------------------------------------------------------------- */
 /* Startup checks that need a whole section, whatever the directive order */
 
-static int cors_check_section(server_rec *s, ap_conf_vector_t *v);
+typedef int (*cors_section_fn)(server_rec *s, const cors_dir_conf *conf,
+                               void *baton);
 
-static int cors_check_sections(server_rec *s, apr_array_header_t *secs)
+/* Call fn on the record of every section of server s (its own and the
+ * main server's <Directory>, <Location>, <Files>, <If>), until fn says
+ * stop by returning non-zero. */
+static int cors_walk_sections(server_rec *s, apr_array_header_t *secs,
+                              cors_section_fn fn, void *baton)
 {
     int i;
 
     for (i = 0; secs && i < secs->nelts; i++) {
-        if (cors_check_section(s, APR_ARRAY_IDX(secs, i,
-                                                ap_conf_vector_t *))) {
+        ap_conf_vector_t *v = APR_ARRAY_IDX(secs, i, ap_conf_vector_t *);
+        const cors_dir_conf *conf = ap_get_module_config(v, &cors_module);
+        core_dir_config *core = ap_get_core_module_config(v);
+
+        /* Sections read before LoadModule cors_module have no record. */
+        if ((conf && fn(s, conf, baton))
+            || (core && (cors_walk_sections(s, core->sec_file, fn, baton)
+                         || cors_walk_sections(s, core->sec_if, fn,
+                                               baton)))) {
             return 1;
         }
     }
     return 0;
 }
 
-static int cors_check_section(server_rec *s, ap_conf_vector_t *v)
+static int cors_walk_server(server_rec *s, cors_section_fn fn, void *baton)
 {
-    const cors_dir_conf *conf = ap_get_module_config(v, &cors_module);
-    core_dir_config *core = ap_get_core_module_config(v);
-    const char *where;
+    core_server_config *core = ap_get_core_module_config(s->module_config);
+    const cors_dir_conf *conf = ap_get_module_config(s->lookup_defaults,
+                                                     &cors_module);
 
-    /* Sections read before LoadModule cors_module have no record. */
-    if (!conf) {
+    return (conf && fn(s, conf, baton))
+           || cors_walk_sections(s, core->sec_dir, fn, baton)
+           || cors_walk_sections(s, core->sec_url, fn, baton);
+}
+
+static int cors_sets_origins(server_rec *s, const cors_dir_conf *conf,
+                             void *baton)
+{
+    (void)s;
+    (void)baton;
+    return conf->origins != NULL;
+}
+
+static void cors_credentials_error(server_rec *s, const cors_dir_conf *conf,
+                                   const char *problem)
+{
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                 "CorsSupportsCredentials On (%s, in %s) %s: every web site "
+                 "could read your users' data. List the allowed origins in "
+                 "CorsOrigins (or, knowing the risk, set "
+                 "CorsUnsafeAllowAnyOriginWithCredentials On)",
+                 conf->credentials_where,
+                 conf->location ? conf->location : "server config", problem);
+}
+
+/* Credentials with any origin, in one section or for want of any
+ * CorsOrigins in the whole server; warn about http:// origins. */
+static int cors_check_credentials(server_rec *s, const cors_dir_conf *conf,
+                                  void *baton)
+{
+    int server_sets_origins = *(int *)baton;
+
+    if (conf->credentials != 1 || conf->unsafe_any == 1) {
         return 0;
     }
-    where = conf->location ? conf->location : "server config";
-    if (conf->credentials == 1 && conf->origins) {
-        if (conf->origins->match_all && conf->unsafe_any != 1) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         "CorsSupportsCredentials On (%s) in %s with an "
-                         "origin policy that allows any origin (CorsOrigins "
-                         "* or a match-all CorsOriginsMatch) would let every "
-                         "web site read your users' data; list the allowed "
-                         "origins instead (or, knowing the risk, set "
-                         "CorsUnsafeAllowAnyOriginWithCredentials On)",
-                         conf->credentials_where, where);
-            return 1;
-        }
-        if (conf->origins->first_http) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
-                         "CorsSupportsCredentials On in %s with the "
-                         "unencrypted origin %s: anyone on the network path "
-                         "can act as it", where, conf->origins->first_http);
-        }
+    if (conf->origins && conf->origins->match_all) {
+        cors_credentials_error(s, conf, "with an origin policy that allows "
+                               "any origin (CorsOrigins * or a match-all "
+                               "CorsOriginsMatch) in the same section");
+        return 1;
     }
-    return core && (cors_check_sections(s, core->sec_file)
-                    || cors_check_sections(s, core->sec_if));
+    if (!server_sets_origins) {
+        cors_credentials_error(s, conf, "without any CorsOrigins or "
+                               "CorsOriginsMatch in this server, so with the "
+                               "default origin policy '*'");
+        return 1;
+    }
+    if (conf->origins && conf->origins->first_http) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     "CorsSupportsCredentials On (%s) with the unencrypted "
+                     "origin %s: anyone on the network path can act as it",
+                     conf->credentials_where, conf->origins->first_http);
+    }
+    return 0;
 }
 
 static int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -1376,12 +1420,9 @@ static int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     for (; s; s = s->next) {
-        core_server_config *core = ap_get_core_module_config(
-                                       s->module_config);
+        int sets_origins = cors_walk_server(s, cors_sets_origins, NULL);
 
-        if (cors_check_section(s, s->lookup_defaults)
-            || cors_check_sections(s, core->sec_dir)
-            || cors_check_sections(s, core->sec_url)) {
+        if (cors_walk_server(s, cors_check_credentials, &sets_origins)) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
