@@ -962,7 +962,9 @@ static const char *cors_check_request_headers(apr_pool_t *p,
             v->culprit_len = end - s;
             return NULL;
         }
-        s++;
+        if (s < end) {
+            s++;
+        }
         if (!n) {
             continue;
         }
@@ -1209,29 +1211,41 @@ static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
     }
 }
 
+/* apr_table_do callback: does this Vary line already cover Origin?  Any
+ * byte that ends a token moves the scan on, so it always terminates. */
+static int cors_vary_lacks_origin(void *rec, const char *key,
+                                  const char *value)
+{
+    const char *s = value;
+
+    (void)rec;
+    (void)key;
+    while (*s) {
+        const char *tok;
+
+        while (*s == ',' || *s == ' ' || *s == '\t') {
+            s++;
+        }
+        for (tok = s; *s && *s != ',' && *s != ' ' && *s != '\t'; s++) {
+            /* scan the token */
+        }
+        if ((s - tok == 6 && !strncasecmp(tok, "Origin", 6))
+            || (s - tok == 1 && *tok == '*')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Merge the token "Origin" into Vary unless one is there already. */
 static void cors_merge_vary(request_rec *r)
 {
-    const char *tables[2];
-    int i;
-
-    tables[0] = apr_table_get(r->headers_out, "Vary");
-    tables[1] = apr_table_get(r->err_headers_out, "Vary");
-    for (i = 0; i < 2; i++) {
-        const char *s = tables[i];
-
-        while (s && *s) {
-            const char *tok = ap_get_token(r->pool, &s, 0);
-
-            if (!strcasecmp(tok, "Origin") || !strcmp(tok, "*")) {
-                return;
-            }
-            while (*s == ',' || *s == ' ' || *s == '\t') {
-                s++;
-            }
-        }
+    if (apr_table_do(cors_vary_lacks_origin, NULL, r->headers_out, "Vary",
+                     NULL)
+        && apr_table_do(cors_vary_lacks_origin, NULL, r->err_headers_out,
+                        "Vary", NULL)) {
+        apr_table_mergen(r->headers_out, "Vary", "Origin");
     }
-    apr_table_mergen(r->headers_out, "Vary", "Origin");
 }
 
 /* Set a CORS header in headers_out, or drop it, and drop any copy in
