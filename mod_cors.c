@@ -119,7 +119,8 @@ typedef struct {
     int allow_null;            /* "null" listed */
     int match_all;             /* "*" or a regex that matches any origin */
     apr_hash_t *exact;         /* normalised origin -> entry as written */
-    const char *first_exact;   /* first exact entry, for CorsAlwaysSend */
+    const char *first_exact;   /* first exact origin, serialised as browsers
+                                * do, for CorsAlwaysSend */
     const char *first_http;    /* first http:// entry, for the warning */
     apr_array_header_t *patterns; /* cors_pattern */
     apr_array_header_t *regexes;  /* cors_regex */
@@ -600,11 +601,11 @@ static const char *cors_add_origin(cmd_parms *cmd, void *dconf,
                             "per argument, e.g. https://app.example.com",
                             arg, why);
     }
+    key = cors_origin_key(cmd->pool, &parts, &klen);
     if (!o->exact) {
         o->exact = apr_hash_make(cmd->pool);
-        o->first_exact = arg;
+        o->first_exact = key;
     }
-    key = cors_origin_key(cmd->pool, &parts, &klen);
     apr_hash_set(o->exact, key, klen, arg);
     if (!o->first_http && parts.scheme_len == 4) {
         o->first_http = arg;
