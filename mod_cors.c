@@ -363,7 +363,7 @@ static const char *cors_parse_origin(const char *s, apr_size_t len,
             port = port * 10 + (*p++ - '0');
         }
         if (p == digits || *digits == '0' || port > 65535
-            || (p < end && apr_isdigit(*p))) {
+            || (p < end && apr_isalnum(*p))) {
             return "has a bad port (1-65535, no leading zero)";
         }
         o->port = digits;
@@ -438,7 +438,10 @@ static const char *cors_compile_regex(cmd_parms *cmd, const char *arg,
 
     if (!re) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a valid regular "
-                            "expression", cmd->cmd->name, arg);
+                            "expression; write a PCRE pattern for the whole "
+                            "value, e.g. \"https://[a-z0-9-]+\\.example\\"
+                            ".com\" (it is anchored at both ends and "
+                            "case-insensitive)", cmd->cmd->name, arg);
     }
     if (!*list) {
         *list = apr_array_make(cmd->pool, 2, sizeof(cors_regex));
@@ -545,7 +548,8 @@ static const char *cors_add_pattern(cmd_parms *cmd, cors_origins *o,
     why = cors_parse_origin(probe, strlen(probe), &parts);
     if (why) {
         return apr_psprintf(cmd->pool, "CorsOrigins: '%s' is not an origin "
-                            "pattern: it %s", arg, why);
+                            "pattern: it %s; write scheme://*.domain[:port], "
+                            "e.g. https://*.example.com", arg, why);
     }
     if (parts.host[0] == '[') {
         return apr_psprintf(cmd->pool, "CorsOrigins: '%s': a wildcard "
