@@ -1183,11 +1183,12 @@ static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
                          : "(none)";
 
     if (v->misconfigured) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "CORS disabled in %s: "
-                      "CorsSupportsCredentials On (%s) with an origin policy "
-                      "that allows any origin; list the allowed origins in "
-                      "CorsOrigins", conf->location ? conf->location
-                                                    : "server config",
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "CORS disabled for %s "
+                      "(Cors On in %s): CorsSupportsCredentials On (%s) with "
+                      "an origin policy that allows any origin; list the "
+                      "allowed origins in CorsOrigins",
+                      ap_escape_logitem(r->pool, r->uri),
+                      conf->location ? conf->location : "server config",
                       conf->credentials_where ? conf->credentials_where
                                               : "inherited");
         return;
