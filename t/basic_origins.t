@@ -15,14 +15,6 @@ my $ACEH = 'Access-Control-Expose-Headers';
 
 sub get { cors_request(GET => "/basic/$_[0]/data.txt", $_[1], @_[2 .. $#_]) }
 
-# Every Access-Control-* header line of a response, as "Name: value".
-sub cors_lines {
-    my ($res) = @_;
-    my @out;
-    $res->headers->scan(sub { push @out, "$_[0]: $_[1]" if $_[0] =~ /^access-control-/i });
-    return @out;
-}
-
 # ACAO is exactly one line with $want; plus Vary: Origin (one line).
 sub granted {
     my ($res, $want, $name) = @_;

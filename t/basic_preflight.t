@@ -22,19 +22,11 @@ my $DEFAULT_METHODS = 'GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE';
 
 sub pf { preflight("/basic/$_[0]/data.txt", @_[1 .. $#_]) }
 
-# Every Access-Control-Allow-* header line of a response, as "Name: value".
-sub allow_lines {
-    my ($res) = @_;
-    my @out;
-    $res->headers->scan(sub { push @out, "$_[0]: $_[1]" if $_[0] =~ /^access-control-allow-/i });
-    return @out;
-}
-
 # A preflight refused: status as configured, no Access-Control-Allow-* at all.
 sub pf_refused {
     my ($res, $name, $status) = @_;
     is $res->code, $status // 204, "$name: status " . ($status // 204);
-    is_deeply [allow_lines($res)], [], "$name: no Access-Control-Allow-* headers";
+    is_deeply [cors_lines($res, 'Access-Control-Allow-')], [], "$name: no Access-Control-Allow-* headers";
 }
 
 # A preflight granted with this ACAH (undef: no ACAH line).
@@ -199,7 +191,7 @@ is_deeply [header_values($res, $ACMA)], ['30'], 'automatic options off: Max-Age'
 $res = pf(noauto => 'https://x.example', 'PUT');
 is $res->code, 200, 'automatic options off, refused origin: handler 200';
 ok scalar(header_values($res, 'Allow')), 'automatic options off, refused: Allow';
-is_deeply [allow_lines($res)], [], 'automatic options off, refused: no Access-Control-Allow-*';
+is_deeply [cors_lines($res, 'Access-Control-Allow-')], [], 'automatic options off, refused: no Access-Control-Allow-*';
 $res = pf(proxiednoauto => $O, 'PUT');
 is_deeply [header_values($res, 'X-Basic-Backend')], ['reached'],
     'automatic options off, proxied: backend reached';

@@ -18,11 +18,6 @@ my $ACAC = 'Access-Control-Allow-Credentials';
 my $ACEH = 'Access-Control-Expose-Headers';
 my $ACAM = 'Access-Control-Allow-Methods';
 
-# Names of the Access-Control-* headers of a response.
-sub cors_headers { grep { /^Access-Control-/i } $_[0]->headers->header_field_names }
-# How often the token Origin appears in Vary.
-sub vary_origin { scalar grep { lc eq 'origin' } header_tokens($_[0], 'Vary') }
-
 my $res;
 
 # --- CGI printing ACAO *, ACAC true, ACEH X-Backend: replaced by mod_cors.
@@ -35,7 +30,7 @@ is scalar(header_values($res, $ACEH)), 0, 'CGI with own CORS: backend ACEH remov
 
 $res = cors_request(GET => '/resp/cgi/resp_echo.cgi?cors', $EVIL);
 is $res->header('X-Backend'), 'cgi', 'CGI with own CORS, refused origin: the script ran';
-is_deeply [cors_headers($res)], [], 'CGI with own CORS, refused origin: no Access-Control-* left';
+is_deeply [cors_lines($res)], [], 'CGI with own CORS, refused origin: no Access-Control-* left';
 is vary_origin($res), 1, 'CGI with own CORS, refused origin: Vary: Origin';
 
 $res = cors_request(GET => '/resp/cgi/resp_echo.cgi?cors-origin', $A);
@@ -73,7 +68,7 @@ is_deeply [header_values($res, $ACAO)], ['*'], 'preserve, CGI ACAO, refused orig
 $res = cors_request(GET => '/resp/cgi-keep/resp_echo.cgi', $A);
 is_deeply [header_values($res, $ACAO)], [$A], 'preserve, CGI without ACAO: mod_cors\'s ACAO';
 $res = cors_request(GET => '/resp/cgi-keep/resp_echo.cgi', $EVIL);
-is_deeply [cors_headers($res)], [], 'preserve, CGI without ACAO, refused origin: none';
+is_deeply [cors_lines($res)], [], 'preserve, CGI without ACAO, refused origin: none';
 
 # --- Header set / Header always set in the same Location: mod_cors's answer wins.
 $res = cors_request(GET => '/resp/hdr/file.txt', $A);
@@ -86,7 +81,7 @@ is_deeply [map { [sort map { lc } split /\s*,\s*/] } header_values($res, 'Vary')
     [['accept-language', 'origin']], 'Header set Vary: one Vary line, Accept-Language and Origin';
 
 $res = cors_request(GET => '/resp/hdr/file.txt', $EVIL);
-is_deeply [cors_headers($res)], [], 'Header set, refused origin: no Access-Control-* left';
+is_deeply [cors_lines($res)], [], 'Header set, refused origin: no Access-Control-* left';
 is vary_origin($res), 1, 'Header set, refused origin: Vary: Origin';
 
 $res = cors_request(GET => '/resp/hdr/missing.txt', $A);
@@ -94,14 +89,14 @@ is $res->code, 404, 'Header always set, 404';
 is_deeply [header_values($res, $ACAO)], [$A], 'Header always set, 404: exactly one ACAO, mod_cors\'s';
 is scalar(header_values($res, $ACAC)), 0, 'Header always set, 404: no ACAC';
 $res = cors_request(GET => '/resp/hdr/missing.txt', $EVIL);
-is_deeply [cors_headers($res)], [], 'Header always set, 404, refused origin: no Access-Control-* left';
+is_deeply [cors_lines($res)], [], 'Header always set, 404, refused origin: no Access-Control-* left';
 
 $res = preflight('/resp/hdr/file.txt', $A, 'DELETE');
 is_deeply [header_values($res, $ACAO)], [$A], 'Header set, preflight: one ACAO, mod_cors\'s';
 is_deeply [header_values($res, $ACAM)], ['GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE'],
     'Header set, preflight: one ACAM, mod_cors\'s';
 $res = preflight('/resp/hdr/file.txt', $EVIL, 'DELETE');
-is_deeply [cors_headers($res)], [], 'Header set, preflight, refused origin: none';
+is_deeply [cors_lines($res)], [], 'Header set, preflight, refused origin: none';
 
 # --- mod_proxy to the resp_backend vhost, which sets its own ACAO.
 # The backend directly (to show what it sends).
@@ -122,7 +117,7 @@ is_deeply [map { [sort map { lc } split /\s*,\s*/] } header_values($res, 'Vary')
 
 $res = cors_request(GET => '/resp/proxy/acao/file.txt', $EVIL);
 is $res->header('X-Resp-Backend'), 'yes', 'proxy, refused origin: answered by the backend';
-is_deeply [cors_headers($res)], [], 'proxy, refused origin: no Access-Control-* left';
+is_deeply [cors_lines($res)], [], 'proxy, refused origin: no Access-Control-* left';
 is vary_origin($res), 1, 'proxy, refused origin: Vary: Origin';
 
 $res = cors_request(GET => '/resp/proxy/acao/missing.txt', $A);
@@ -162,4 +157,4 @@ $res = cors_request(GET => '/resp/proxy-keep/plain/file.txt', $A);
 is $res->header('X-Resp-Backend'), 'yes', 'proxy preserve, backend without ACAO: answered by the backend';
 is_deeply [header_values($res, $ACAO)], [$A], 'proxy preserve, backend without ACAO: mod_cors\'s ACAO';
 $res = cors_request(GET => '/resp/proxy-keep/plain/file.txt', $EVIL);
-is_deeply [cors_headers($res)], [], 'proxy preserve, backend without ACAO, refused origin: none';
+is_deeply [cors_lines($res)], [], 'proxy preserve, backend without ACAO, refused origin: none';

@@ -15,11 +15,6 @@ my $ACAO = 'Access-Control-Allow-Origin';
 my $ACAC = 'Access-Control-Allow-Credentials';
 my $ACEH = 'Access-Control-Expose-Headers';
 
-# Names of the Access-Control-* headers of a response.
-sub cors_headers { grep { /^Access-Control-/i } $_[0]->headers->header_field_names }
-# How often the token Origin appears in Vary.
-sub vary_origin { scalar grep { lc eq 'origin' } header_tokens($_[0], 'Vary') }
-
 # An error in /resp/err/ (credentials on, expose X-Resp): status, one ACAO
 # echoing the origin, ACAC, ACEH, Vary: Origin once. 5 assertions.
 sub granted_error {
@@ -35,7 +30,7 @@ sub granted_error {
 sub refused_error {
     my ($res, $code, $what) = @_;
     is $res->code, $code, "$what: $code";
-    is_deeply [cors_headers($res)], [], "$what: no Access-Control-* header";
+    is_deeply [cors_lines($res)], [], "$what: no Access-Control-* header";
     is vary_origin($res), 1, "$what: Vary: Origin";
 }
 
@@ -80,7 +75,7 @@ for my $cgi (qw(resp_noheaders.cgi resp_broken.cgi)) {
 }
 $res = cors_request(GET => '/resp/cgi/resp_noheaders.cgi', $EVIL);
 is $res->code, 500, 'resp_noheaders.cgi, refused origin: 500';
-is_deeply [cors_headers($res)], [], 'CGI 500, refused origin: no Access-Control-*';
+is_deeply [cors_lines($res)], [], 'CGI 500, refused origin: no Access-Control-*';
 
 # 500 produced by a CGI that prints Status: 500 (its body is passed through).
 $res = cors_request(GET => '/resp/cgi/resp_echo.cgi?status500', $A);
@@ -96,11 +91,11 @@ like $res->content, qr/resp custom 404 page/, 'ErrorDocument (outside scope): th
 is_deeply [header_values($res, $ACAO)], [$A], 'ErrorDocument (outside scope): exactly one ACAO';
 is vary_origin($res), 1, 'ErrorDocument (outside scope): Vary: Origin once';
 $res = cors_request(GET => '/resp/edoc/missing.txt', $EVIL);
-is_deeply [cors_headers($res)], [], 'ErrorDocument (outside scope), refused origin: no Access-Control-*';
+is_deeply [cors_lines($res)], [], 'ErrorDocument (outside scope), refused origin: no Access-Control-*';
 is vary_origin($res), 1, 'ErrorDocument (outside scope), refused origin: Vary: Origin';
 # ...while the error page itself, requested directly, is outside the scope.
 $res = cors_request(GET => '/resp/errors/404.html', $A);
-is_deeply [cors_headers($res)], [], 'error page requested directly: no CORS (outside scope)';
+is_deeply [cors_lines($res)], [], 'error page requested directly: no CORS (outside scope)';
 
 # ErrorDocument whose page is inside the same Cors On scope.
 $res = cors_request(GET => '/resp/edoc-local/missing.txt', $A);

@@ -17,7 +17,7 @@ my $EVIL = 'https://evil.example';
 my $ACAO = 'Access-Control-Allow-Origin';
 
 # The CORS-related headers of a response, as "Name: value" lines, sorted.
-sub cors_lines {
+sub answer_lines {
     my ($res) = @_;
     my @lines;
     for my $name ('Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials',
@@ -40,7 +40,7 @@ for my $case (['/resp/err/file.txt', $A, 200],
     my $get  = cors_request(GET  => $url, $origin);
     my $head = cors_request(HEAD => $url, $origin);
     is $head->code, $code, "HEAD $url ($origin): $code";
-    is_deeply cors_lines($head), cors_lines($get), "HEAD $url ($origin): same CORS headers as GET";
+    is_deeply answer_lines($head), answer_lines($get), "HEAD $url ($origin): same CORS headers as GET";
 }
 # (and the GET side really has them)
 is_deeply [header_values(cors_request(HEAD => '/resp/err/file.txt', $A), $ACAO)], [$A],

@@ -28,18 +28,6 @@ my @outside = (
 
 plan tests => 14 * @contexts + 3 * @outside, need_module('cors');
 
-# Names of the Access-Control-* response headers, sorted.
-sub acx {
-    my ($res) = @_;
-    return sort grep { /^access-control-/i } $res->headers->header_field_names;
-}
-
-# How often the token Origin appears in Vary.
-sub vary_origin {
-    my ($res) = @_;
-    return scalar grep { lc $_ eq 'origin' } header_tokens($res, 'Vary');
-}
-
 for my $c (@contexts) {
     my ($name, $url, $origin, $method, $acam, $header, $expose, $max_age) = @$c;
 
@@ -56,7 +44,7 @@ for my $c (@contexts) {
 
     # Another origin: nothing.
     $res = cors_request(GET => $url, 'https://other.example');
-    is_deeply [acx($res)], [], "$name: other origin gets no Access-Control-* header";
+    is_deeply [cors_lines($res)], [], "$name: other origin gets no Access-Control-* header";
 
     # Granted preflight: methods, headers, max age, credentials.
     $res = preflight($url, $origin, $method, $header);
@@ -74,15 +62,15 @@ for my $c (@contexts) {
 
     # Refused preflights: method not in CorsMethods, header not in CorsAllowHeaders.
     $res = preflight($url, $origin, 'PROPFIND', $header);
-    is_deeply [acx($res)], [], "$name: preflight with an unlisted method refused";
+    is_deeply [cors_lines($res)], [], "$name: preflight with an unlisted method refused";
     $res = preflight($url, $origin, $method, "$header, X-Other");
-    is_deeply [acx($res)], [], "$name: preflight with an unlisted header refused";
+    is_deeply [cors_lines($res)], [], "$name: preflight with an unlisted header refused";
 }
 
 for my $o (@outside) {
     my ($name, $url, $origin) = @$o;
     my $res = cors_request(GET => $url, $origin);
     is $res->code, 200, "$name: GET 200";
-    is_deeply [acx($res)], [], "$name: no Access-Control-* header";
+    is_deeply [cors_lines($res)], [], "$name: no Access-Control-* header";
     is vary_origin($res), 0, "$name: no Vary: Origin";
 }

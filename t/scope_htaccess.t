@@ -11,16 +11,6 @@ use CorsTest;
 
 plan tests => 47, need_module('cors', 'headers');
 
-sub acx {
-    my ($res) = @_;
-    return sort grep { /^access-control-/i } $res->headers->header_field_names;
-}
-
-sub vary_origin {
-    my ($res) = @_;
-    return scalar grep { lc $_ eq 'origin' } header_tokens($res, 'Vary');
-}
-
 my $res;
 
 # CorsOriginsMatch, CorsAllowHeadersMatch, CorsPreflightStatus,
@@ -30,7 +20,7 @@ is_deeply [header_values($res, 'Access-Control-Allow-Origin')], ['https://x.m.ex
     'htflags: origin matched by CorsOriginsMatch';
 is_deeply [header_values($res, 'Vary')], [], 'htflags: CorsVaryHeader Off, no Vary';
 $res = cors_request(GET => '/scope/htflags/f.txt', 'https://a.example');
-is_deeply [acx($res)], [], 'htflags: origin not matching the regex refused';
+is_deeply [cors_lines($res)], [], 'htflags: origin not matching the regex refused';
 $res = preflight('/scope/htflags/f.txt', 'https://x.m.example', 'PUT', 'x-m-foo',
                  'Access-Control-Request-Private-Network' => 'true');
 is $res->code, 200, 'htflags: CorsPreflightStatus 200';
@@ -40,7 +30,7 @@ is_deeply [header_values($res, 'Access-Control-Allow-Private-Network')], ['true'
     'htflags: CorsAllowPrivateNetwork On';
 $res = preflight('/scope/htflags/f.txt', 'https://x.m.example', 'PUT', 'x-other');
 is $res->code, 200, 'htflags: refused preflight also 200';
-is_deeply [acx($res)], [], 'htflags: header not matching the regex refused';
+is_deeply [cors_lines($res)], [], 'htflags: header not matching the regex refused';
 
 # CorsSendWildcard in .htaccess (htwild): "*" to any origin and to none.
 $res = cors_request(GET => '/scope/htwild/f.txt', 'https://any.example');
@@ -60,7 +50,7 @@ is_deeply [header_values($res, 'Access-Control-Allow-Origin')], ['https://a.exam
 is_deeply [header_values($res, 'Access-Control-Allow-Methods')], ['GET, PUT'],
     'htauto: filter added ACAM (CorsMethods from .htaccess)';
 $res = cors_request(GET => '/scope/htauto/f.txt', undef);
-is_deeply [acx($res)], [], 'htauto: CorsAlwaysSend Off, no ACAO without Origin';
+is_deeply [cors_lines($res)], [], 'htauto: CorsAlwaysSend Off, no ACAO without Origin';
 is vary_origin($res), 1, 'htauto: but Vary: Origin';
 
 # CorsPreserveBackendHeaders in .htaccess (htpreserve): the ACAO set by
@@ -72,7 +62,7 @@ is_deeply [header_values($res, 'Access-Control-Allow-Origin')], ['https://backen
 # .htaccess overrides the <Directory> policy of httpd.conf: origin policy
 # replaced, max age and expose headers inherited.
 $res = cors_request(GET => '/scope/htpol/f.txt', 'https://conf.example');
-is_deeply [acx($res)], [], 'htpol: httpd.conf origin replaced by the .htaccess one';
+is_deeply [cors_lines($res)], [], 'htpol: httpd.conf origin replaced by the .htaccess one';
 $res = cors_request(GET => '/scope/htpol/f.txt', 'https://ht.example');
 is_deeply [header_values($res, 'Access-Control-Allow-Origin')], ['https://ht.example'],
     'htpol: .htaccess origin allowed';
@@ -84,9 +74,9 @@ is_deeply [header_values($res, 'Access-Control-Max-Age')], ['50'],
 
 # A subdirectory's .htaccess overrides the parent's .htaccess.
 $res = cors_request(GET => '/scope/htpol/sub/f.txt', 'https://ht.example');
-is_deeply [acx($res)], [], 'htpol/sub: parent .htaccess origin replaced';
+is_deeply [cors_lines($res)], [], 'htpol/sub: parent .htaccess origin replaced';
 $res = cors_request(GET => '/scope/htpol/sub/f.txt', 'https://conf.example');
-is_deeply [acx($res)], [], 'htpol/sub: httpd.conf origin not back either';
+is_deeply [cors_lines($res)], [], 'htpol/sub: httpd.conf origin not back either';
 $res = cors_request(GET => '/scope/htpol/sub/f.txt', 'https://sub.example');
 is_deeply [header_values($res, 'Access-Control-Allow-Origin')], ['https://sub.example'],
     'htpol/sub: own origin allowed';
@@ -98,11 +88,11 @@ is_deeply [header_values($res, 'Access-Control-Max-Age')], ['5'],
 
 # Cors Off in a .htaccess below an httpd.conf Cors On.
 $res = cors_request(GET => '/scope/htpol/off/f.txt', 'https://ht.example');
-is_deeply [acx($res)], [], 'htpol/off: Cors Off in .htaccess, no CORS headers';
+is_deeply [cors_lines($res)], [], 'htpol/off: Cors Off in .htaccess, no CORS headers';
 is vary_origin($res), 0, 'htpol/off: no Vary: Origin';
 $res = preflight('/scope/htpol/off/f.txt', 'https://ht.example', 'PUT', undef);
 is $res->code, 200, 'htpol/off: preflight reaches the default handler';
-is_deeply [acx($res)], [], 'htpol/off: preflight gets no CORS headers';
+is_deeply [cors_lines($res)], [], 'htpol/off: preflight gets no CORS headers';
 
 # AllowOverride without FileInfo: Cors in .htaccess is an error (500),
 # httpd's own "not allowed here".
@@ -115,7 +105,7 @@ like error_log_since($mark), qr{scope/noover/\.htaccess: Cors not allowed here},
 # AllowOverride None: .htaccess not read at all.
 $res = cors_request(GET => '/scope/none/f.txt', 'https://a.example');
 is $res->code, 200, 'none: AllowOverride None, .htaccess ignored (200)';
-is_deeply [acx($res)], [], 'none: no CORS headers';
+is_deeply [cors_lines($res)], [], 'none: no CORS headers';
 
 # Bad values and the unsafe directive in .htaccess: 500 and an error_log line
 # naming the file, directive and value.

@@ -14,7 +14,7 @@ plan tests => 31, need_module('cors');
 my $vh = 'http://' . Apache::Test::config()->{vhosts}{scope_vhost}{hostport};
 
 # Send a request, return the lines mod_cors logged for it.
-sub cors_lines {
+sub logged_lines {
     my ($code) = @_;
     my $mark = error_log_mark();
     $code->();
@@ -25,25 +25,25 @@ sub cors_lines {
 my ($text, @lines);
 
 # Allowed: which entry matched, in which section.
-($text, @lines) = cors_lines(sub { cors_request(GET => '/scope/loc/f.txt', 'https://loc.example') });
+($text, @lines) = logged_lines(sub { cors_request(GET => '/scope/loc/f.txt', 'https://loc.example') });
 is scalar @lines, 1, 'allowed request: one cors line';
 like $lines[0] // '', qr{\[cors:debug\].*request from origin https://loc\.example allowed by 'https://loc\.example' in /scope/loc},
     'allowed request: names the entry and the section';
 
 # Refused origin.
-($text, @lines) = cors_lines(sub { cors_request(GET => '/scope/loc/f.txt', 'https://evil.example') });
+($text, @lines) = logged_lines(sub { cors_request(GET => '/scope/loc/f.txt', 'https://evil.example') });
 is scalar @lines, 1, 'refused origin: one cors line';
 like $lines[0] // '', qr{\[cors:debug\].*request from origin https://evil\.example refused in /scope/loc: .*matches no CorsOrigins},
     'refused origin: names origin and reason';
 
 # Refused method.
-($text, @lines) = cors_lines(sub { preflight('/scope/loc/f.txt', 'https://loc.example', 'PROPFIND', undef) });
+($text, @lines) = logged_lines(sub { preflight('/scope/loc/f.txt', 'https://loc.example', 'PROPFIND', undef) });
 is scalar @lines, 1, 'refused method: one cors line';
 like $lines[0] // '', qr{preflight from origin https://loc\.example refused in /scope/loc: method not allowed by CorsMethods \('PROPFIND'\)},
     'refused method: names the method';
 
 # Refused header: the one that was refused, not the allowed one.
-($text, @lines) = cors_lines(sub { preflight('/scope/loc/f.txt', 'https://loc.example', 'PUT', 'X-Loc, X-Bad') });
+($text, @lines) = logged_lines(sub { preflight('/scope/loc/f.txt', 'https://loc.example', 'PUT', 'X-Loc, X-Bad') });
 is scalar @lines, 1, 'refused header: one cors line';
 like $lines[0] // '', qr{preflight from origin https://loc\.example refused in /scope/loc: header not allowed .*\('x-bad'\)}i,
     'refused header: names the header';
@@ -75,7 +75,7 @@ my @cases = (
 );
 for my $c (@cases) {
     my ($name, $send, $re) = @$c;
-    ($text, @lines) = cors_lines($send);
+    ($text, @lines) = logged_lines($send);
     is scalar @lines, 1, "$name: exactly one cors line";
     like $lines[0] // '', $re, "$name: value logged escaped";
     unlike $text, qr/[\x00-\x08\x0b-\x1f\x7f-\xff]/, "$name: no raw control byte in the error_log";
@@ -83,7 +83,7 @@ for my $c (@cases) {
 
 # The escaped line is a whole line: it ends with the reason, nothing
 # spilled onto a line of its own.
-($text, @lines) = cors_lines(sub { cors_request(GET => "$vh/scope/vh/f.txt", "https://vh.example\x01") });
+($text, @lines) = logged_lines(sub { cors_request(GET => "$vh/scope/vh/f.txt", "https://vh.example\x01") });
 my @all = grep { length } split /\n/, $text;
 is scalar @all, 1, 'control byte: the request adds a single error_log line';
 like $all[0] // '', qr{^\[[^\]]+\] \[cors:debug\] .*contains a control character$},

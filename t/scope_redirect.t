@@ -10,16 +10,6 @@ use CorsTest;
 
 plan tests => 30, need_module('cors', 'dir', 'rewrite');
 
-sub acx {
-    my ($res) = @_;
-    return sort grep { /^access-control-/i } $res->headers->header_field_names;
-}
-
-sub vary_origin {
-    my ($res) = @_;
-    return scalar grep { lc $_ eq 'origin' } header_tokens($res, 'Vary');
-}
-
 # Number of mod_cors decision lines logged while $code runs.
 sub cors_decisions {
     my ($code) = @_;
@@ -45,7 +35,7 @@ is vary_origin($res), 1, 'dir/: Vary: Origin exactly once';
 is $n, 1, 'dir/: one CORS decision (subrequest skipped)';
 
 $res = cors_request(GET => '/scope/dir/', 'https://other.example');
-is_deeply [acx($res)], [], 'dir/: refused origin, no CORS headers';
+is_deeply [cors_lines($res)], [], 'dir/: refused origin, no CORS headers';
 is vary_origin($res), 1, 'dir/: refused origin, Vary: Origin once';
 
 ($res, $n) = cors_decisions(sub { preflight('/scope/dir/', 'https://dir.example', 'DELETE', 'X-Dir') });
@@ -78,7 +68,7 @@ is vary_origin($res), 1, 'rewrite: Vary: Origin once';
 is $n, 1, 'rewrite: one CORS decision';
 
 $res = cors_request(GET => '/scope/rwsrc/f.txt', 'https://c.example');
-is_deeply [acx($res)], [], 'rewrite: origin refused by the target policy';
+is_deeply [cors_lines($res)], [], 'rewrite: origin refused by the target policy';
 
 ($res, $n) = cors_decisions(sub { preflight('/scope/rwsrc/f.txt', 'https://b.example', 'PUT', 'X-Parent') });
 is $res->code, 204, 'rewrite: preflight answered by mod_cors after the redirect';
@@ -90,4 +80,4 @@ is $n, 1, 'rewrite: preflight decided once';
 
 # Without Origin: the target's policy has two origins, so no ACAO.
 $res = cors_request(GET => '/scope/rwsrc/f.txt', undef);
-is_deeply [acx($res)], [], 'rewrite: no Origin, no ACAO (two origins in the target policy)';
+is_deeply [cors_lines($res)], [], 'rewrite: no Origin, no ACAO (two origins in the target policy)';

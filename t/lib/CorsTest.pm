@@ -13,6 +13,7 @@ use Exporter 'import';
 our @EXPORT = qw(
     cors_request preflight header_values header_tokens
     config_check config_error error_log_mark error_log_since
+    cors_lines vary_origin
 );
 
 # ---------------------------------------------------------------- requests
@@ -70,6 +71,25 @@ sub header_tokens {
 }
 
 # The Apache::TestRequest user agent (knows the test server's host:port).
+# Every header line whose name starts with $prefix (default
+# "Access-Control-"), as "Name: value", in the order received: duplicates
+# and leftovers from a backend both show.
+sub cors_lines {
+    my ($res, $prefix) = @_;
+    $prefix = 'Access-Control-' unless defined $prefix;
+    my @out;
+    $res->headers->scan(sub {
+        push @out, "$_[0]: $_[1]" if $_[0] =~ /^\Q$prefix\E/i;
+    });
+    return @out;
+}
+
+# How many times the token Origin appears in Vary, over all Vary lines.
+sub vary_origin {
+    my ($res) = @_;
+    return scalar grep { lc $_ eq 'origin' } header_tokens($res, 'Vary');
+}
+
 sub ua { Apache::TestRequest::user_agent() }
 
 # ------------------------------------------------------- startup validation
