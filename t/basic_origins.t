@@ -9,9 +9,6 @@ use CorsTest;
 
 plan tests => 294, need_module('cors');
 
-my $ACAO = 'Access-Control-Allow-Origin';
-my $ACAC = 'Access-Control-Allow-Credentials';
-my $ACEH = 'Access-Control-Expose-Headers';
 
 sub get { cors_request(GET => "/basic/$_[0]/data.txt", $_[1], @_[2 .. $#_]) }
 

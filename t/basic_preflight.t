@@ -11,13 +11,6 @@ use Time::HiRes ();
 plan tests => 166, need_module(qw(cors proxy proxy_http headers));
 
 my $O    = 'https://example.com';
-my $ACAO = 'Access-Control-Allow-Origin';
-my $ACAC = 'Access-Control-Allow-Credentials';
-my $ACAM = 'Access-Control-Allow-Methods';
-my $ACAH = 'Access-Control-Allow-Headers';
-my $ACEH = 'Access-Control-Expose-Headers';
-my $ACMA = 'Access-Control-Max-Age';
-my $PNA  = 'Access-Control-Allow-Private-Network';
 my $DEFAULT_METHODS = 'GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE';
 
 sub pf { preflight("/basic/$_[0]/data.txt", @_[1 .. $#_]) }
@@ -213,13 +206,13 @@ is_deeply [header_values($res, $ACEH)], ['X-Total, X-Page, Content-Encoding'],
 
 # --- CorsAllowPrivateNetwork ------------------------------------------------------
 my @pn = ('Access-Control-Request-Private-Network' => 'true');
-is_deeply [header_values(pf(pna => $O, 'GET', undef, @pn), $PNA)], ['true'], 'private network On: true';
-is_deeply [header_values(pf(pna => $O, 'GET'), $PNA)], [], 'private network On, not asked: nothing';
+is_deeply [header_values(pf(pna => $O, 'GET', undef, @pn), $ACAPN)], ['true'], 'private network On: true';
+is_deeply [header_values(pf(pna => $O, 'GET'), $ACAPN)], [], 'private network On, not asked: nothing';
 is_deeply [header_values(pf(pna => $O, 'GET', undef,
-    'Access-Control-Request-Private-Network' => 'false'), $PNA)], [], 'private network On, asked false';
-is_deeply [header_values(pf(pna => $O, 'GET', 'Authorization', @pn), $PNA)], [],
+    'Access-Control-Request-Private-Network' => 'false'), $ACAPN)], [], 'private network On, asked false';
+is_deeply [header_values(pf(pna => $O, 'GET', 'Authorization', @pn), $ACAPN)], [],
     'private network On, refused preflight: nothing';
-is_deeply [header_values(pf(pnaoff => $O, 'GET', undef, @pn), $PNA)], [], 'private network Off: nothing';
-is_deeply [header_values(pf(default => $O, 'GET', undef, @pn), $PNA)], [], 'private network default: nothing';
-is_deeply [header_values(cors_request(GET => '/basic/pna/data.txt', $O, @pn), $PNA)], [],
+is_deeply [header_values(pf(pnaoff => $O, 'GET', undef, @pn), $ACAPN)], [], 'private network Off: nothing';
+is_deeply [header_values(pf(default => $O, 'GET', undef, @pn), $ACAPN)], [], 'private network default: nothing';
+is_deeply [header_values(cors_request(GET => '/basic/pna/data.txt', $O, @pn), $ACAPN)], [],
     'private network On, actual request: nothing';

@@ -9,7 +9,6 @@ use CorsTest;
 plan tests => 38, need_module(qw(cors headers deflate filter));
 
 my $O    = 'https://example.com';
-my $ACAO = 'Access-Control-Allow-Origin';
 
 sub get { cors_request(GET => "/basic/$_[0]/$_[2]", $_[1], @_[3 .. $#_]) }
 

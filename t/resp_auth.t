@@ -11,8 +11,6 @@ plan tests => 44, need_module('cors');
 
 my $A    = 'https://a.example';
 my $EVIL = 'https://evil.example';
-my $ACAO = 'Access-Control-Allow-Origin';
-my $ACAC = 'Access-Control-Allow-Credentials';
 my @AUTH = (Authorization => 'Basic ' . encode_base64('resp:secret', ''));
 my @BAD  = (Authorization => 'Basic ' . encode_base64('resp:wrong', ''));
 

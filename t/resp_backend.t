@@ -13,10 +13,6 @@ plan tests => 65, need_module('cors');
 
 my $A    = 'https://a.example';
 my $EVIL = 'https://evil.example';
-my $ACAO = 'Access-Control-Allow-Origin';
-my $ACAC = 'Access-Control-Allow-Credentials';
-my $ACEH = 'Access-Control-Expose-Headers';
-my $ACAM = 'Access-Control-Allow-Methods';
 
 my $res;
 

@@ -11,9 +11,6 @@ plan tests => 71, need_module('cors');
 my $A    = 'https://a.example';
 my $B    = 'https://b.example';
 my $EVIL = 'https://evil.example';
-my $ACAO = 'Access-Control-Allow-Origin';
-my $ACAC = 'Access-Control-Allow-Credentials';
-my $ACEH = 'Access-Control-Expose-Headers';
 
 # An error in /resp/err/ (credentials on, expose X-Resp): status, one ACAO
 # echoing the origin, ACAC, ACEH, Vary: Origin once. 5 assertions.

@@ -14,7 +14,6 @@ plan tests => 27, need_module('cors');
 my $A    = 'https://a.example';
 my $B    = 'https://b.example';
 my $EVIL = 'https://evil.example';
-my $ACAO = 'Access-Control-Allow-Origin';
 
 # The CORS-related headers of a response, as "Name: value" lines, sorted.
 sub answer_lines {

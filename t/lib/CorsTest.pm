@@ -14,7 +14,17 @@ our @EXPORT = qw(
     cors_request preflight header_values header_tokens
     config_check config_error error_log_mark error_log_since
     cors_lines vary_origin
+    $ACAO $ACAC $ACEH $ACAM $ACAH $ACMA $ACAPN
 );
+
+# The response headers mod_cors sets, for the tests' assertions.
+our $ACAO  = 'Access-Control-Allow-Origin';
+our $ACAC  = 'Access-Control-Allow-Credentials';
+our $ACEH  = 'Access-Control-Expose-Headers';
+our $ACAM  = 'Access-Control-Allow-Methods';
+our $ACAH  = 'Access-Control-Allow-Headers';
+our $ACMA  = 'Access-Control-Max-Age';
+our $ACAPN = 'Access-Control-Allow-Private-Network';
 
 # ---------------------------------------------------------------- requests
 
