@@ -1212,6 +1212,18 @@ static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
                       "allowed by '%s' in %s", what, origin,
                       v->matched ? v->matched : "*",
                       conf->location ? conf->location : "server config");
+        /* The values come from the config, or were checked to be tokens,
+         * except the echoed origin. */
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "answer: origin %s, "
+                      "credentials %s, methods '%s', headers '%s', "
+                      "expose '%s', max-age %s, private network %s",
+                      strcmp(v->allow_origin, "*") ? origin : "*",
+                      v->credentials ? "true" : "-",
+                      v->allow_methods ? v->allow_methods : "",
+                      v->allow_headers ? v->allow_headers : "",
+                      v->expose ? v->expose : "",
+                      v->max_age ? v->max_age : "-",
+                      v->private_network ? "true" : "-");
     }
     else {
         const char *culprit = v->culprit

@@ -9,17 +9,18 @@ use CorsTest;
 # HttpProtocolOptions Unsafe lets them through to mod_cors (the main
 # server's Strict default answers them with 400 before any module runs).
 
-plan tests => 31, need_module('cors');
+plan tests => 32, need_module('cors');
 
 my $vh = 'http://' . Apache::Test::config()->{vhosts}{scope_vhost}{hostport};
 
-# Send a request, return the lines mod_cors logged for it.
+# Send a request, return the log text and the decision lines mod_cors
+# logged for it (debug and above; trace1 adds the answer's details).
 sub logged_lines {
     my ($code) = @_;
     my $mark = error_log_mark();
     $code->();
     my $text = error_log_since($mark);
-    return ($text, grep { /\[cors:/ } split /\n/, $text);
+    return ($text, grep { /\[cors:(?!trace)/ } split /\n/, $text);
 }
 
 my ($text, @lines);
@@ -29,6 +30,8 @@ my ($text, @lines);
 is scalar @lines, 1, 'allowed request: one cors line';
 like $lines[0] // '', qr{\[cors:debug\].*request from origin https://loc\.example allowed by 'https://loc\.example' in /scope/loc},
     'allowed request: names the entry and the section';
+like $text, qr{\[cors:trace1\].*answer: origin https://loc\.example, credentials},
+    'allowed request: trace1 shows the answer';
 
 # Refused origin.
 ($text, @lines) = logged_lines(sub { cors_request(GET => '/scope/loc/f.txt', 'https://evil.example') });
