@@ -103,7 +103,9 @@ typedef struct {
     const char *scheme;        /* lower case */
     const char *suffix;        /* ".example.com", lower case */
     apr_size_t suffix_len;     /* strlen(suffix) */
+    apr_size_t scheme_len;     /* strlen(scheme) */
     const char *port;          /* digits, or NULL for the scheme default */
+    apr_size_t port_len;       /* strlen(port), 0 without */
     const char *entry;         /* as written, for logs */
 } cors_pattern;
 
@@ -572,11 +574,13 @@ static const char *cors_add_pattern(cmd_parms *cmd, cors_origins *o,
     }
     pat = apr_array_push(o->patterns);
     pat->scheme = apr_pstrmemdup(cmd->pool, key, parts.scheme_len);
+    pat->scheme_len = parts.scheme_len;
     pat->suffix = apr_pstrmemdup(cmd->pool, key + parts.scheme_len + 4,
                                  parts.host_len - 1);
     pat->suffix_len = parts.host_len - 1;
     pat->port = parts.port ? apr_pstrmemdup(cmd->pool, parts.port,
                                             parts.port_len) : NULL;
+    pat->port_len = parts.port_len;
     pat->entry = arg;
     if (!strchr(pat->suffix + 1, '.')) {
         cors_warn(cmd, apr_psprintf(cmd->pool, "CorsOrigins: '%s' allows "
@@ -622,7 +626,8 @@ static const char *cors_add_origin(cmd_parms *cmd, void *dconf,
         o->first_exact = key;
     }
     apr_hash_set(o->exact, key, klen, arg);
-    if (!o->first_http && parts.scheme_len == 4) {
+    if (!o->first_http && parts.scheme_len == 4
+        && !strncasecmp(parts.scheme, "http", 4)) {
         o->first_http = arg;
     }
     return NULL;
@@ -666,6 +671,13 @@ static void cors_list_add(apr_pool_t *p, cors_list **listp, const char *arg)
                                 : arg;
 }
 
+/* Fetch's forbidden methods: no script can send them. */
+static int cors_is_forbidden_method(const char *m)
+{
+    return !strcasecmp(m, "CONNECT") || !strcasecmp(m, "TRACE")
+           || !strcasecmp(m, "TRACK");
+}
+
 static const char *cors_add_method(cmd_parms *cmd, void *dconf,
                                    const char *arg)
 {
@@ -675,8 +687,7 @@ static const char *cors_add_method(cmd_parms *cmd, void *dconf,
         return apr_psprintf(cmd->pool, "CorsMethods: '%s' is not a method "
                             "name (an HTTP token such as PUT)", arg);
     }
-    if (!strcasecmp(arg, "CONNECT") || !strcasecmp(arg, "TRACE")
-        || !strcasecmp(arg, "TRACK")) {
+    if (cors_is_forbidden_method(arg)) {
         return apr_psprintf(cmd->pool, "CorsMethods: '%s' is a forbidden "
                             "method that browsers never send; remove it",
                             arg);
@@ -836,12 +847,10 @@ static int cors_regex_list_match(const apr_array_header_t *list,
 static int cors_pattern_match(const cors_pattern *pat,
                               const cors_origin_parts *o)
 {
-    apr_size_t plen = pat->port ? strlen(pat->port) : 0;
-
-    return o->scheme_len == strlen(pat->scheme)
+    return o->scheme_len == pat->scheme_len
            && !strncasecmp(o->scheme, pat->scheme, o->scheme_len)
-           && o->port_len == plen
-           && (!plen || !memcmp(o->port, pat->port, plen))
+           && o->port_len == pat->port_len
+           && (!o->port_len || !memcmp(o->port, pat->port, o->port_len))
            && o->host_len > pat->suffix_len
            && !strncasecmp(o->host + o->host_len - pat->suffix_len,
                            pat->suffix, pat->suffix_len);
@@ -905,7 +914,7 @@ static int cors_method_allowed(const cors_dir_conf *conf, const char *m)
         return 0;
     }
     if (conf->methods->any) {
-        return cors_is_token(m);
+        return cors_is_token(m) && !cors_is_forbidden_method(m);
     }
     for (i = 0; i < conf->methods->items->nelts; i++) {
         if (!strcmp(m, APR_ARRAY_IDX(conf->methods->items, i,
@@ -1045,8 +1054,8 @@ static const char *cors_origin_without_request(const cors_dir_conf *conf,
         && !o->patterns && !o->regexes) {
         return o->first_exact;
     }
-    v->reason = "the request has no Origin and the policy has more than one "
-                "origin";
+    v->reason = "the request has no Origin and the policy is not a single "
+                "exact origin";
     return NULL;
 }
 
@@ -1141,21 +1150,24 @@ static const cors_dir_conf *cors_active_conf(ap_conf_vector_t *v)
 
 /*
  * The config that decides a response.  After an internal redirect (an
- * ErrorDocument, a rewrite) the target's section may say nothing about
- * CORS; the URL the browser asked for then decides, so walk back to the
- * nearest request whose section set Cors On or Off.
+ * ErrorDocument, a rewrite) the URL the browser asked for decides, since
+ * that is what the browser checks; only where CORS is not configured
+ * there at all does the target's section.  So: the oldest request in the
+ * redirect chain whose section says Cors On or Off.
  */
 static const cors_dir_conf *cors_response_conf(request_rec *r)
 {
+    const cors_dir_conf *found = NULL;
+
     for (; r; r = r->prev) {
         const cors_dir_conf *conf = ap_get_module_config(r->per_dir_config,
                                                          &cors_module);
 
         if (conf && conf->enabled != CORS_UNSET) {
-            return conf->enabled == 1 ? conf : NULL;
+            found = conf;
         }
     }
-    return NULL;
+    return (found && found->enabled == 1) ? found : NULL;
 }
 
 static void cors_gather(request_rec *r, cors_request *req)
@@ -1194,7 +1206,9 @@ static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
                          : "(none)";
 
     if (v->misconfigured) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "CORS disabled for %s "
+        /* Loud for CORS requests, quiet for the rest of the traffic. */
+        ap_log_rerror(APLOG_MARK, req->origin ? APLOG_ERR : APLOG_DEBUG, 0,
+                      r, "CORS disabled for %s "
                       "(Cors On in %s): CorsSupportsCredentials On (%s) with "
                       "an origin policy that allows any origin; list the "
                       "allowed origins in CorsOrigins",
@@ -1226,9 +1240,11 @@ static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
                       v->private_network ? "true" : "-");
     }
     else {
+        /* The offending value, cut short: it may be 8 KiB of junk. */
         const char *culprit = v->culprit
-            ? ap_escape_logitem(r->pool, apr_pstrmemdup(r->pool, v->culprit,
-                                                        v->culprit_len))
+            ? ap_escape_logitem(r->pool, apr_pstrmemdup(
+                  r->pool, v->culprit,
+                  v->culprit_len > 256 ? 256 : v->culprit_len))
             : NULL;
 
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s from origin %s "
@@ -1324,6 +1340,7 @@ static int cors_preflight_fixups(request_rec *r)
     const cors_dir_conf *conf = cors_own_preflight(r);
     cors_request req;
     cors_verdict v;
+    int status;
 
     if (!conf) {
         return DECLINED;
@@ -1332,7 +1349,10 @@ static int cors_preflight_fixups(request_rec *r)
     cors_decide(r->pool, conf, &req, &v);
     cors_log_verdict(r, conf, &req, &v);
     cors_apply(r, conf, &v);
-    ap_discard_request_body(r);
+    status = ap_discard_request_body(r);
+    if (status != OK) {
+        return status;
+    }
     r->status = conf->preflight_status ? conf->preflight_status
                                        : HTTP_NO_CONTENT;
     return DONE;
@@ -1346,6 +1366,10 @@ static apr_status_t cors_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     cors_verdict v;
 
     ap_remove_output_filter(f);
+    /* Added by name (SetOutputFilter CORS) rather than by our hooks. */
+    if (!conf && (r->main || !(conf = cors_response_conf(r)))) {
+        return ap_pass_brigade(f->next, bb);
+    }
     cors_gather(r, &req);
     cors_decide(r->pool, conf, &req, &v);
     cors_log_verdict(r, conf, &req, &v);
@@ -1367,14 +1391,23 @@ static void cors_insert_filter(request_rec *r)
 /* -------------------------------------------------------------------- */
 /* Startup checks that need a whole section, whatever the directive order */
 
-typedef int (*cors_section_fn)(server_rec *s, const cors_dir_conf *conf,
-                               void *baton);
+/* What the checks of one server need to know. */
+typedef struct {
+    const cors_dir_conf *server;  /* the server's own (merged) record */
+    const cors_dir_conf *main;    /* the main server's record */
+    int sets_origins;          /* some section of the server sets origins */
+    int unsafe_any;            /* the server level opted in */
+    apr_hash_t *seen;          /* sections checked already: a virtual host
+                                * repeats the main server's sections */
+} cors_check_ctx;
 
-/* Call fn on the record of every section of server s (its own and the
- * main server's <Directory>, <Location>, <Files>, <If>), until fn says
- * stop by returning non-zero. */
+typedef int (*cors_section_fn)(server_rec *s, const cors_dir_conf *conf,
+                               cors_check_ctx *ctx);
+
+/* Call fn on the record of every section in secs and of the <Files> and
+ * <If> sections nested in them, until fn says stop (non-zero). */
 static int cors_walk_sections(server_rec *s, apr_array_header_t *secs,
-                              cors_section_fn fn, void *baton)
+                              cors_section_fn fn, cors_check_ctx *ctx)
 {
     int i;
 
@@ -1384,33 +1417,35 @@ static int cors_walk_sections(server_rec *s, apr_array_header_t *secs,
         core_dir_config *core = ap_get_core_module_config(v);
 
         /* Sections read before LoadModule cors_module have no record. */
-        if ((conf && fn(s, conf, baton))
-            || (core && (cors_walk_sections(s, core->sec_file, fn, baton)
-                         || cors_walk_sections(s, core->sec_if, fn,
-                                               baton)))) {
+        if ((conf && fn(s, conf, ctx))
+            || (core && (cors_walk_sections(s, core->sec_file, fn, ctx)
+                         || cors_walk_sections(s, core->sec_if, fn, ctx)))) {
             return 1;
         }
     }
     return 0;
 }
 
-static int cors_walk_server(server_rec *s, cors_section_fn fn, void *baton)
+/* Every section of a server: <Directory>, <Location>, and the top-level
+ * <Files> and <If>.  The server level itself is ctx->server. */
+static int cors_walk_server(server_rec *s, cors_section_fn fn,
+                            cors_check_ctx *ctx)
 {
     core_server_config *core = ap_get_core_module_config(s->module_config);
-    const cors_dir_conf *conf = ap_get_module_config(s->lookup_defaults,
-                                                     &cors_module);
+    core_dir_config *top = ap_get_core_module_config(s->lookup_defaults);
 
-    return (conf && fn(s, conf, baton))
-           || cors_walk_sections(s, core->sec_dir, fn, baton)
-           || cors_walk_sections(s, core->sec_url, fn, baton);
+    return cors_walk_sections(s, core->sec_dir, fn, ctx)
+           || cors_walk_sections(s, core->sec_url, fn, ctx)
+           || cors_walk_sections(s, top->sec_file, fn, ctx)
+           || cors_walk_sections(s, top->sec_if, fn, ctx);
 }
 
 static int cors_sets_origins(server_rec *s, const cors_dir_conf *conf,
-                             void *baton)
+                             cors_check_ctx *ctx)
 {
     (void)s;
-    (void)baton;
-    return conf->origins != NULL;
+    ctx->sets_origins |= conf->origins != NULL;
+    return 0;
 }
 
 static void cors_credentials_error(server_rec *s, const cors_dir_conf *conf,
@@ -1422,17 +1457,23 @@ static void cors_credentials_error(server_rec *s, const cors_dir_conf *conf,
                  "CorsOrigins (or, knowing the risk, set "
                  "CorsUnsafeAllowAnyOriginWithCredentials On)",
                  conf->credentials_where,
-                 conf->location ? conf->location : "server config", problem);
+                 conf->location ? conf->location
+                 : s->is_virtual ? "the virtual host" : "server config",
+                 problem);
 }
 
 /* Credentials with any origin, in one section or for want of any
- * CorsOrigins in the whole server; warn about http:// origins. */
+ * CorsOrigins in the whole server; warnings for weaker set-ups. */
 static int cors_check_credentials(server_rec *s, const cors_dir_conf *conf,
-                                  void *baton)
+                                  cors_check_ctx *ctx)
 {
-    int server_sets_origins = *(int *)baton;
-
-    if (conf->credentials != 1 || conf->unsafe_any == 1) {
+    if (apr_hash_get(ctx->seen, &conf, sizeof(conf))) {
+        return 0;
+    }
+    apr_hash_set(ctx->seen, apr_pmemdup(apr_hash_pool_get(ctx->seen), &conf,
+                                        sizeof(conf)),
+                 sizeof(conf), conf);
+    if (conf->credentials != 1 || conf->unsafe_any == 1 || ctx->unsafe_any) {
         return 0;
     }
     if (conf->origins && conf->origins->match_all) {
@@ -1441,7 +1482,7 @@ static int cors_check_credentials(server_rec *s, const cors_dir_conf *conf,
                                "CorsOriginsMatch) in the same section");
         return 1;
     }
-    if (!server_sets_origins) {
+    if (!ctx->sets_origins) {
         cors_credentials_error(s, conf, "without any CorsOrigins or "
                                "CorsOriginsMatch in this server, so with the "
                                "default origin policy '*'");
@@ -1453,19 +1494,46 @@ static int cors_check_credentials(server_rec *s, const cors_dir_conf *conf,
                      "origin %s: anyone on the network path can act as it",
                      conf->credentials_where, conf->origins->first_http);
     }
+    if (conf->expose && conf->expose->any) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     "CorsSupportsCredentials On (%s) with CorsExposeHeaders "
+                     "*: for credentialed requests browsers read '*' as a "
+                     "header name, not as a wildcard; list the headers",
+                     conf->credentials_where);
+    }
     return 0;
+}
+
+/* The server level of a virtual host is merged with the main server's:
+ * check it as a section only for what the virtual host set itself. */
+static int cors_check_server_level(server_rec *s, cors_check_ctx *ctx)
+{
+    const cors_dir_conf *conf = ctx->server;
+
+    if (s->is_virtual
+        && (conf->credentials_where == ctx->main->credentials_where
+            || (conf->origins && conf->origins == ctx->main->origins))) {
+        return 0;
+    }
+    return cors_check_credentials(s, conf, ctx);
 }
 
 static int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp, server_rec *s)
 {
+    cors_check_ctx ctx;
+
     (void)pconf;
     (void)plog;
-    (void)ptemp;
+    ctx.main = ap_get_module_config(s->lookup_defaults, &cors_module);
+    ctx.seen = apr_hash_make(ptemp);
     for (; s; s = s->next) {
-        int sets_origins = cors_walk_server(s, cors_sets_origins, NULL);
-
-        if (cors_walk_server(s, cors_check_credentials, &sets_origins)) {
+        ctx.server = ap_get_module_config(s->lookup_defaults, &cors_module);
+        ctx.sets_origins = ctx.server->origins != NULL;
+        ctx.unsafe_any = ctx.server->unsafe_any == 1;
+        cors_walk_server(s, cors_sets_origins, &ctx);
+        if (cors_check_server_level(s, &ctx)
+            || cors_walk_server(s, cors_check_credentials, &ctx)) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -1530,7 +1598,7 @@ static void cors_register_hooks(apr_pool_t *p)
     (void)p;
     ap_hook_check_config(cors_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_access_ex(cors_preflight_access, NULL, NULL,
-                            APR_HOOK_FIRST, AP_AUTH_INTERNAL_PER_URI);
+                            APR_HOOK_FIRST, AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_fixups(cors_preflight_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_insert_filter(cors_insert_filter, after_headers, NULL,
                           APR_HOOK_LAST);

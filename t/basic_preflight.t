@@ -8,7 +8,7 @@ use Apache::Test qw(-withtestmore);
 use CorsTest;
 use Time::HiRes ();
 
-plan tests => 166, need_module(qw(cors proxy proxy_http headers));
+plan tests => 170, need_module(qw(cors proxy proxy_http headers));
 
 my $O    = 'https://example.com';
 my $DEFAULT_METHODS = 'GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE';
@@ -70,6 +70,8 @@ is_deeply [header_values(pf(anymethod => $O, 'PROPFIND'), $ACAM)], ['PROPFIND'],
 is_deeply [header_values(pf(anymethod => $O, 'patch'), $ACAM)], ['patch'],
     'CorsMethods *: patch echoed as sent';
 pf_refused(pf(anymethod => $O, 'GE(T'), 'CorsMethods *: a non-token method');
+pf_refused(pf(anymethod => $O, 'TRACE'), 'CorsMethods *: never the forbidden TRACE');
+pf_refused(pf(anymethod => $O, 'track'), 'CorsMethods *: never the forbidden track');
 
 # --- ACAH with the default '*': requested headers, lower-cased, ", " list --------
 pf_headers(pf(default => $O, 'PUT', 'X-B, x-a'), 'x-b, x-a', 'ACRH X-B, x-a');

@@ -233,6 +233,26 @@ passes 'credentials + * + CorsUnsafeAllowAnyOriginWithCredentials (unsafe first)
     loc('CorsUnsafeAllowAnyOriginWithCredentials On', 'CorsSupportsCredentials On', 'CorsOrigins *');
 passes 'credentials + * + CorsUnsafeAllowAnyOriginWithCredentials (unsafe last)',
     loc('CorsOrigins *', 'CorsSupportsCredentials On', 'CorsUnsafeAllowAnyOriginWithCredentials On');
+rejects 'credentials + CorsOrigins * in a top-level <Files>',
+    "<Files cred.txt>\nCorsOrigins *\nCorsSupportsCredentials On\n</Files>",
+    CorsSupportsCredentials => 'On', qr/cred\.txt/, qr/CorsUnsafeAllowAnyOriginWithCredentials/;
+rejects 'credentials + match-all regex in a top-level <If>',
+    "<If \"true\">\nCorsOriginsMatch \"https://.*\"\nCorsSupportsCredentials On\n</If>",
+    CorsSupportsCredentials => 'On', qr/CorsUnsafeAllowAnyOriginWithCredentials/;
+passes 'CorsUnsafeAllowAnyOriginWithCredentials at server level covers the sections',
+    "CorsUnsafeAllowAnyOriginWithCredentials On\n" . loc('Cors On', 'CorsSupportsCredentials On');
+# A virtual host's server level is merged with the main server's: credentials
+# set in the main server and "*" in the vhost is a runtime error, not a
+# startup one, and must not be blamed on one section.
+passes 'credentials in the main server, CorsOrigins * in a vhost',
+    "CorsSupportsCredentials On\nCorsOrigins https://a.example\n"
+    . "<VirtualHost *:80>\nServerName v.example\nCors On\nCorsOrigins *\n</VirtualHost>";
+rejects 'credentials and CorsOrigins * both in one vhost',
+    "<VirtualHost *:80>\nServerName v.example\nCorsOrigins *\nCorsSupportsCredentials On\n</VirtualHost>",
+    CorsSupportsCredentials => 'On', qr/virtual host/;
+warns 'credentials + CorsExposeHeaders * warns',
+    loc('CorsSupportsCredentials On', 'CorsOrigins https://a.example', 'CorsExposeHeaders *'),
+    qr/CorsExposeHeaders/, qr/list the headers/;
 warns 'credentials + http:// origin warns',
     loc('CorsSupportsCredentials On', 'CorsOrigins https://b.example http://a.example'),
     qr/CorsSupportsCredentials/, qr{http://a\.example}, qr/unencrypted|http:/;

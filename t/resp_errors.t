@@ -6,7 +6,7 @@ use warnings;
 use Apache::Test qw(-withtestmore);
 use CorsTest;
 
-plan tests => 71, need_module('cors');
+plan tests => 84, need_module('cors');
 
 my $A    = 'https://a.example';
 my $B    = 'https://b.example';
@@ -100,3 +100,29 @@ is $res->code, 404, 'ErrorDocument (inside scope): 404';
 like $res->content, qr/resp local 404 page/, 'ErrorDocument (inside scope): the custom page';
 is_deeply [header_values($res, $ACAO)], [$A], 'ErrorDocument (inside scope): exactly one ACAO';
 is vary_origin($res), 1, 'ErrorDocument (inside scope): Vary: Origin once';
+
+# ErrorDocument page in a Cors Off section: the requested URL decides.
+$res = cors_request(GET => '/resp/edoc-off/missing.txt', $A);
+is $res->code, 404, 'ErrorDocument (page in Cors Off): 404';
+like $res->content, qr/resp off 404 page/, 'ErrorDocument (page in Cors Off): the custom page';
+is_deeply [header_values($res, $ACAO)], [$A], 'ErrorDocument (page in Cors Off): exactly one ACAO';
+is vary_origin($res), 1, 'ErrorDocument (page in Cors Off): Vary: Origin once';
+
+# ErrorDocument under a broad "*" policy for a URL whose child section
+# narrows it: the child's list decides.
+$res = cors_request(GET => '/resp/edoc-wide/narrow/missing.txt', $EVIL);
+is $res->code, 404, 'ErrorDocument (narrowed child): 404';
+like $res->content, qr/resp wide 404 page/, 'ErrorDocument (narrowed child): the custom page';
+is_deeply [cors_lines($res)], [], 'ErrorDocument (narrowed child), other origin: no Access-Control-*';
+$res = cors_request(GET => '/resp/edoc-wide/narrow/missing.txt', $A);
+is_deeply [header_values($res, $ACAO)], [$A], 'ErrorDocument (narrowed child), listed origin: one ACAO';
+
+# SetOutputFilter CORS: inside a scope the usual answer, outside none.
+$res = cors_request(GET => '/resp/named/f.txt', $A);
+is $res->code, 200, 'SetOutputFilter CORS: 200';
+is_deeply [header_values($res, $ACAO)], [$A], 'SetOutputFilter CORS: exactly one ACAO';
+$res = cors_request(GET => '/resp/named/f.txt', $EVIL);
+is_deeply [cors_lines($res)], [], 'SetOutputFilter CORS, other origin: none';
+$res = cors_request(GET => '/resp/named-off/f.txt', $A);
+is $res->code, 200, 'SetOutputFilter CORS outside any scope: 200, no crash';
+is_deeply [cors_lines($res)], [], 'SetOutputFilter CORS outside any scope: no Access-Control-*';
