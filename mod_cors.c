@@ -139,7 +139,9 @@ typedef struct {
 typedef struct {
     int any;                   /* "*" listed */
     apr_array_header_t *items; /* const char *, as written */
-    const char *joined;        /* items joined by ", " */
+    char *joined;              /* items joined by ", " */
+    apr_size_t len;            /* strlen(joined) */
+    apr_size_t size;           /* bytes allocated for joined */
 } cors_list;
 
 typedef struct {
@@ -653,10 +655,14 @@ static const char *cors_add_origin_regex(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-/* Append a token to a cors_list, keeping the joined header value. */
+/* Append a token to a cors_list, keeping the joined header value.  The
+ * buffer doubles as it fills, so a long list costs linear time even in
+ * an .htaccess file, which is read on every request. */
 static void cors_list_add(apr_pool_t *p, cors_list **listp, const char *arg)
 {
     cors_list *list = *listp;
+    apr_size_t n = strlen(arg);
+    apr_size_t need;
 
     if (!list) {
         list = *listp = apr_pcalloc(p, sizeof(*list));
@@ -666,9 +672,22 @@ static void cors_list_add(apr_pool_t *p, cors_list **listp, const char *arg)
         list->any = 1;
     }
     APR_ARRAY_PUSH(list->items, const char *) = arg;
-    list->joined = list->joined ? apr_pstrcat(p, list->joined, ", ", arg,
-                                              NULL)
-                                : arg;
+    need = list->len + 2 + n + 1;
+    if (need > list->size) {
+        char *grown = apr_palloc(p, 2 * need);
+
+        if (list->len) {
+            memcpy(grown, list->joined, list->len);
+        }
+        list->joined = grown;
+        list->size = 2 * need;
+    }
+    if (list->len) {
+        memcpy(list->joined + list->len, ", ", 2);
+        list->len += 2;
+    }
+    memcpy(list->joined + list->len, arg, n + 1);
+    list->len += n;
 }
 
 /* Fetch's forbidden methods: no script can send them. */
