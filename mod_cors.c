@@ -153,8 +153,7 @@ typedef struct {
     cors_list *expose;         /* NULL: unset, meaning none */
     int credentials;           /* CorsSupportsCredentials */
     const char *credentials_where; /* "file:line" of CorsSupportsCredentials */
-    int max_age;               /* CORS_UNSET or seconds */
-    const char *max_age_str;   /* max_age as sent */
+    const char *max_age;       /* CorsMaxAge as sent, NULL when unset */
     int send_wildcard;         /* CorsSendWildcard */
     int always_send;           /* CorsAlwaysSend */
     int automatic_options;     /* CorsAutomaticOptions */
@@ -219,7 +218,6 @@ static void *cors_create_dir_config(apr_pool_t *p, char *dir)
     conf->location = dir;
     conf->enabled = CORS_UNSET;
     conf->credentials = CORS_UNSET;
-    conf->max_age = CORS_UNSET;
     conf->send_wildcard = CORS_UNSET;
     conf->always_send = CORS_UNSET;
     conf->automatic_options = CORS_UNSET;
@@ -249,8 +247,7 @@ static void *cors_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     CORS_MERGE(expose, NULL);
     CORS_MERGE(credentials, CORS_UNSET);
     CORS_MERGE(credentials_where, NULL);
-    CORS_MERGE(max_age, CORS_UNSET);
-    CORS_MERGE(max_age_str, NULL);
+    CORS_MERGE(max_age, NULL);
     CORS_MERGE(send_wildcard, CORS_UNSET);
     CORS_MERGE(always_send, CORS_UNSET);
     CORS_MERGE(automatic_options, CORS_UNSET);
@@ -808,6 +805,7 @@ static const char *cors_set_max_age(cmd_parms *cmd, void *dconf,
 {
     cors_dir_conf *conf = dconf;
     const char *p;
+    int seconds;
 
     for (p = arg; apr_isdigit(*p); p++) {
         /* digits only: no sign, no unit */
@@ -816,9 +814,10 @@ static const char *cors_set_max_age(cmd_parms *cmd, void *dconf,
         return apr_psprintf(cmd->pool, "CorsMaxAge: '%s' is not a number "
                             "of seconds (0 to 999999999)", arg);
     }
-    conf->max_age = atoi(arg);
-    conf->max_age_str = apr_itoa(cmd->pool, conf->max_age);
-    if (conf->max_age > CORS_MAX_AGE_CHROMIUM) {
+    /* Sent as a number, without the leading zeros of "0600". */
+    seconds = atoi(arg);
+    conf->max_age = apr_itoa(cmd->pool, seconds);
+    if (seconds > CORS_MAX_AGE_CHROMIUM) {
         cors_warn(cmd, apr_psprintf(cmd->pool, "CorsMaxAge: Chromium caches "
                                     "preflights for at most %d seconds, not "
                                     "%s", CORS_MAX_AGE_CHROMIUM, arg));
@@ -1107,7 +1106,7 @@ static void cors_decide_preflight(apr_pool_t *p, const cors_dir_conf *conf,
     v->allow_methods = (conf->methods && conf->methods->any) ? req->acrm
                        : conf->methods ? conf->methods->joined
                        : cors_default_methods_joined;
-    v->max_age = conf->max_age_str;
+    v->max_age = conf->max_age;
     v->private_network = req->acrpn && !strcasecmp(req->acrpn, "true")
                          && CORS_FLAG(conf->private_network, 0);
 }
