@@ -11,7 +11,16 @@ APXS_CFLAGS = -Wc,-Wall -Wc,-Wextra $(EXTRA_APXS_CFLAGS)
 # Debian packages installed by `make deps` (as root) when something is missing.
 # Add whatever a new test or the demo needs here.
 DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
-               gcc libc6-dev
+               gcc libc6-dev chromium firefox-esr
+# Node.js and npm for t/browser.t's driver, each installed only where it
+# is missing: a Node.js from elsewhere, such as NodeSource's nodejs, which
+# bundles npm, conflicts with Debian's npm package.
+NODE_PACKAGES = $$(command -v node >/dev/null 2>&1 || echo nodejs) \
+                $$(command -v npm >/dev/null 2>&1 || echo npm)
+
+# t/browser.t's npm modules (puppeteer-core), as pinned by the lock file.
+# npm ci writes node_modules/.package-lock.json; its date says when.
+BROWSER_MODULES = t/browser/node_modules/.package-lock.json
 
 # `-port select`: Apache::Test picks a free base port (8529, 8549, ...) on
 # every run, so two checkouts can run their suites at once. A number forces it.
@@ -21,7 +30,7 @@ export APXS
 TEST_ARGS ?=
 TEST_LOG  = t/logs/make-test.log
 
-.PHONY: all install clean deps test demo
+.PHONY: all install clean deps deps-packages test demo
 
 all: .libs/mod_cors.so
 
@@ -42,30 +51,44 @@ install: all
 	    echo "installed cors.load and cors.conf in $(MODS_AVAILABLE)"; \
 	fi
 
-# Install the system packages the build and the suite need, if any is missing.
-# Prints what is missing: apxs, httpd, a C compiler, Apache::Test, LWP, curl.
+# Install the system packages the build and the suite need, if any is missing,
+# then the npm modules of the browser tests.
+# Prints what is missing: apxs, httpd, a C compiler, Apache::Test, LWP, curl,
+# the two browsers t/browser.t drives (Debian's, never a downloaded build),
+# node and npm.
 MISSING = missing=; \
 	command -v $(APXS) >/dev/null 2>&1     || missing="$$missing apxs"; \
 	[ -x $(HTTPD) ]                         || missing="$$missing $(HTTPD)"; \
 	command -v cc >/dev/null 2>&1          || missing="$$missing cc"; \
 	perl -MApache::TestRun -e1 2>/dev/null || missing="$$missing Apache::Test"; \
 	perl -MLWP::UserAgent -e1 2>/dev/null  || missing="$$missing LWP"; \
-	command -v curl >/dev/null 2>&1        || missing="$$missing curl"
+	command -v curl >/dev/null 2>&1        || missing="$$missing curl"; \
+	[ -x /usr/bin/chromium ]                || missing="$$missing chromium"; \
+	[ -x /usr/bin/firefox-esr ]             || missing="$$missing firefox-esr"; \
+	command -v node >/dev/null 2>&1        || missing="$$missing node"; \
+	command -v npm >/dev/null 2>&1         || missing="$$missing npm"
 
-deps:
+deps: deps-packages $(BROWSER_MODULES)
+
+deps-packages:
 	@$(MISSING); \
 	[ -z "$$missing" ] && exit 0; \
 	echo "make deps: missing:$$missing"; \
 	if [ "$$(id -u)" -ne 0 ]; then \
 	    echo "make deps: not root; ask an admin to run:" >&2; \
-	    echo "    apt-get install $(DEB_PACKAGES)" >&2; \
+	    echo "    apt-get install $(DEB_PACKAGES) $(NODE_PACKAGES)" >&2; \
 	    exit 1; \
 	fi; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	apt-get update && \
-	apt-get install -y --no-install-recommends $(DEB_PACKAGES) || exit 1; \
+	apt-get install -y --no-install-recommends $(DEB_PACKAGES) $(NODE_PACKAGES) || exit 1; \
 	$(MISSING); \
 	[ -z "$$missing" ] || { echo "make deps: still missing after apt-get:$$missing" >&2; exit 1; }
+
+# No install scripts and no browser download: the tests use Debian's browsers.
+$(BROWSER_MODULES): t/browser/package.json t/browser/package-lock.json | deps-packages
+	cd t/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
 
 # Passes only if the suite printed "Result: PASS" and exited 0: Apache::Test
 # exits 0 when it refuses to run, and prints "Result: NOTESTS" when every
@@ -96,6 +119,7 @@ clean:
 	-@[ -f t/conf/apache_test_config.pm ] && perl t/TEST.PL -stop-httpd >/dev/null 2>&1; true
 	rm -rf .libs *.la *.lo *.slo *.o
 	rm -rf t/logs t/state t/TEST t/conf/apache_test_config.pm
+	rm -rf t/browser/node_modules
 	@find t/conf -type f -name '*.in' | sed 's/\.in$$//' | xargs -r rm -f
 	@find t -type f | while read -r f; do \
 	    head -n1 "$$f" | grep -q 'WARNING: this file is generated' && rm -f "$$f"; \
