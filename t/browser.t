@@ -45,7 +45,8 @@ my @HOSTS = ((map { "$_.example.test" } keys %ORIGIN), 'api.example.test');
 my $run = sprintf '%x%x', time, $$;
 
 # The engine and case whose results the `expect` subs below are checking.
-our ($ENGINE, $CASE, $CASE_ID, %URL);
+# %STEP: the case's steps by name, as sent to the driver (steps_for).
+our ($ENGINE, $CASE, $CASE_ID, %STEP);
 
 my $BASIC = 'Basic ' . encode_base64('browser:s3cret', '');
 my $JSON_TYPE = { 'Content-Type' => 'application/json' };
@@ -189,6 +190,9 @@ my @CASES = (
             [whoami => fetch => 'api/cred/whoami',   credentials => 'include'],
             [xhr    => xhr   => 'api/cred/whoami-x', credentials => 'include'],
             [omit   => fetch => 'api/cred/whoami-o', credentials => 'omit'],
+            # An allowed origin, but no CorsSupportsCredentials: no
+            # Access-Control-Allow-Credentials, so the answer is refused.
+            [nocred => fetch => 'api/open/cred',     credentials => 'include'],
         ],
         expect => sub {
             my $e = shift;
@@ -196,6 +200,8 @@ my @CASES = (
             is_(body($_)->{cookie}, "bt_session=c$e", "$_: the API's cookie came back")
                 for qw(whoami xhr);
             is_(body('omit')->{cookie}, undef, 'omit: no cookie sent');
+            refused('nocred');
+            sent('nocred', 'GET 200');
         },
     },
     # CorsSendWildcard: `*`, which the browser refuses when credentials are
@@ -394,9 +400,8 @@ sub saw {
 sub refused {
     my ($s) = @_;
     my $r = result($s);
-    my $api = $CASE->{plan_steps}{$s}[1];
     is_($r->{saw} ? "saw status $r->{status}" : $r->{errorName} // 'no result',
-        $api eq 'xhr' ? 'error' : 'TypeError', "$s: browser refused the response");
+        $STEP{$s}{api} eq 'xhr' ? 'error' : 'TypeError', "$s: browser refused the response");
 }
 
 # A per-engine expectation, where the engines really differ (each use says
@@ -418,30 +423,39 @@ sub body_is {
 sub sent {
     my ($s, @want) = @_;
     @want = @{ $want[0] } if @want == 1 && ref $want[0];
-    is_deeply_($LOG{ $URL{$s} } || [], \@want, "$s: requests sent: @want");
+    is_deeply_($LOG{ $STEP{$s}{uri} } || [], \@want, "$s: requests sent: @want");
 }
 
 # ------------------------------------------------------------------ running
 
-# The plan for one engine: absolute URLs with this run's tag.
+# A case's steps for one engine, as the driver takes them, each with `uri`
+# (path and query, the access log's key) and `url` (absolute). The query
+# starts with this engine's run tag; SESSION in a path becomes a cookie
+# value of this engine's.
+sub steps_for {
+    my ($c, $engine) = @_;
+    my @steps;
+    for my $st (@{ $c->{steps} }) {
+        my ($name, $api, $path, %opt) = @$st;
+        $path =~ s/SESSION/c$engine/;
+        my ($p, $q) = split /\?/, $path, 2;
+        my $uri = "/browser/$p?run=$engine-$run" . (defined $q ? "&$q" : '');
+        my $base = delete $opt{by_ip} ? $API_IP : $API;
+        push @steps, { name => $name, api => $api, %opt, uri => $uri, url => "$base$uri" };
+    }
+    return @steps;
+}
+
+# The plan for one engine (see t/browser/driver.mjs).
 sub plan_for {
     my ($engine) = @_;
     my @cases;
     for my $c (@CASES) {
-        my @steps;
-        for my $st (@{ $c->{steps} }) {
-            my ($name, $api, $path, %opt) = @$st;
-            $path =~ s/SESSION/c$engine/;
-            my ($p, $q) = split /\?/, $path, 2;
-            my $base = delete $opt{by_ip} ? $API_IP : $API;
-            push @steps, { name => $name, api => $api, %opt,
-                url => "$base/browser/$p?run=$engine-$run" . (defined $q ? "&$q" : '') };
-        }
         push @cases, {
             id => $c->{id}, page => "$ORIGIN{$c->{page}}/page.html",
             sandbox => $c->{sandbox} ? JSON::PP::true : JSON::PP::false,
             ($c->{after} ? (after => { case => $c->{after}[0], ms => $c->{after}[1] }) : ()),
-            steps => \@steps,
+            steps => [steps_for($c, $engine)],
         };
     }
     return { hosts => \@HOSTS, cases => \@cases };
@@ -464,7 +478,10 @@ sub run_engine {
     if (!$pid) {
         open STDOUT, '>', $log_file or die "$log_file: $!";
         open STDERR, '>&', \*STDOUT or die "stderr: $!";
-        exec 'node', $driver, $engine, $plan_file, $out_file or die "exec node: $!";
+        exec 'node', $driver, $engine, $plan_file, $out_file;
+        # Not die: the child must not go on as a copy of this test.
+        print "exec node: $!\n";
+        POSIX::_exit(127);
     }
     my $status;
     while (1) {
@@ -519,13 +536,7 @@ for my $engine (@ENGINES) {
     for my $c (@CASES) {
         local $CASE_ID = $c->{id};
         local $CASE = $res->{cases}{ $c->{id} } || { steps => {}, error => 'case did not run' };
-        $CASE->{plan_steps} = { map { $_->[0] => $_ } @{ $c->{steps} } };
-        local %URL;
-        for my $st (@{ $c->{steps} }) {
-            (my $u = "$st->[2]") =~ s/SESSION/c$engine/;
-            my ($p, $q) = split /\?/, $u, 2;
-            $URL{ $st->[0] } = "/browser/$p?run=$engine-$run" . (defined $q ? "&$q" : '');
-        }
+        local %STEP = map { $_->{name} => $_ } steps_for($c, $engine);
         ok_(!$CASE->{error}, 'case ran');
         push @{ $CHECKS[-1] }, $CASE->{error} if $CASE->{error};
         $c->{expect}->($engine);
