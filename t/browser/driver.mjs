@@ -91,8 +91,10 @@ async function run() {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), `mod_cors-${engine}-`));
     let browser;
     try {
+        let t0 = Date.now();
         browser = await puppeteer.launch(launchOptions(profile));
         result.version = await withTimeout(browser.version(), STEP_TIMEOUT_MS, 'version');
+        result.launchMs = Date.now() - t0;
 
         // One tab per page origin, loaded once and reused by every case on
         // that origin: the HTTP cache and preflight cache are the browser's,
@@ -111,6 +113,7 @@ async function run() {
         const ended = {};
         for (const c of plan.cases) {
             const cr = (result.cases[c.id] = { steps: {}, error: null });
+            const caseStart = Date.now();
             try {
                 if (c.after) {
                     const wait = ended[c.after.case] + c.after.ms - Date.now();
@@ -129,10 +132,15 @@ async function run() {
                 cr.error = String(e && e.message || e);
             }
             ended[c.id] = Date.now();
+            cr.ms = ended[c.id] - caseStart;
             save();
         }
     } finally {
-        if (browser) await withTimeout(browser.close(), STEP_TIMEOUT_MS, 'close').catch(() => {});
+        if (browser) {
+            const t0 = Date.now();
+            await withTimeout(browser.close(), STEP_TIMEOUT_MS, 'close').catch(() => {});
+            result.closeMs = Date.now() - t0;
+        }
         fs.rmSync(profile, { recursive: true, force: true });
     }
 }
