@@ -24,25 +24,25 @@ use Time::HiRes qw(time sleep);
 
 my @ENGINES = qw(chromium firefox);
 
-my $t_dir    = Apache::Test::vars('t_dir');
-my $t_logs   = Apache::Test::vars('t_logs');
-my $driver   = catfile($t_dir, 'browser', 'driver.mjs');
-my $api_log  = catfile($t_logs, 'browser_api_log');
+my $t_dir     = Apache::Test::vars('t_dir');
+my $t_logs    = Apache::Test::vars('t_logs');
+my $driver    = catfile($t_dir, 'browser', 'driver.mjs');
+my $api_log   = catfile($t_logs, 'browser_api_log');
 my $page_port = Apache::Test::vars('browser_page_port');
 my $api_port  = Apache::Test::vars('browser_api_port');
 
 # Origins of the page (all served by the browser_page vhost) and of the API.
 my %ORIGIN = map { $_ => "http://$_.example.test:$page_port" }
     qw(app other evil x.pat pat re-42 re-x);
-my $APP   = $ORIGIN{app};
-my $API   = "http://api.example.test:$api_port";
+my $APP    = $ORIGIN{app};
+my $API    = "http://api.example.test:$api_port";
 my $API_IP = "http://127.0.0.1:$api_port";    # the API by address (by_ip => 1)
-my @HOSTS = ((map { "$_.example.test" } keys %ORIGIN), 'api.example.test');
+my @HOSTS  = ((map { "$_.example.test" } sort keys %ORIGIN), 'api.example.test');
 
 # Every API URL carries a tag unique to this engine and run, so that the
 # access log tells each engine's requests apart and no cache (HTTP or
 # preflight) from an earlier run can answer for this one.
-my $run = sprintf '%x%x', time, $$;
+my $run = sprintf '%x%x', int time, $$;
 
 # The engine and case whose results the `expect` subs below are checking.
 # %STEP: the case's steps by name, as sent to the driver (steps_for).
