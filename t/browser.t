@@ -478,9 +478,9 @@ sub run_engine {
     if (!$pid) {
         open STDOUT, '>', $log_file or die "$log_file: $!";
         open STDERR, '>&', \*STDOUT or die "stderr: $!";
-        exec 'node', $driver, $engine, $plan_file, $out_file;
-        # Not die: the child must not go on as a copy of this test.
-        print "exec node: $!\n";
+        # Not die on failure: the child must not go on as a copy of this test.
+        exec('node', $driver, $engine, $plan_file, $out_file)
+            or print "exec node: $!\n";
         POSIX::_exit(127);
     }
     my $status;
