@@ -1,5 +1,5 @@
 # mod_cors build and test entry points. See README.md (make, make install,
-# make test, make demo, make fuzz).
+# make test, make demo, make fuzz, make test-asan).
 
 # bash for PIPESTATUS in `make test`.
 SHELL := /bin/bash
@@ -21,7 +21,8 @@ export APXS
 TEST_ARGS ?=
 TEST_LOG  = t/logs/make-test.log
 
-.PHONY: all install clean deps test demo fuzz fuzz-deps fuzz-build
+.PHONY: all install clean deps test demo fuzz fuzz-deps fuzz-build \
+        test-asan asan-build
 
 all: .libs/mod_cors.so
 
@@ -149,12 +150,37 @@ fuzz: fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) \
 	    sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_HARNESSES)
 
+# ------------------------------------------------------------- sanitizers
+# `make test-asan`: the whole Apache::Test suite against mod_cors built with
+# AddressSanitizer + UndefinedBehaviorSanitizer (gcc; build/asan/, so the
+# normal .libs/mod_cors.so is left alone), loaded into Debian's httpd with
+# the ASan runtime preloaded by a wrapper script (only httpd gets it, not
+# perl). Passes only with "Result: PASS" and zero sanitizer reports. See
+# README.md, "Sanitizers".
+ASAN_BUILD = build/asan
+ASAN_LOGS  = t/logs/asan
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer
+ASAN_TEST_LOG = t/logs/make-test-asan.log
+
+$(ASAN_BUILD)/.libs/mod_cors.so: mod_cors.c
+	@mkdir -p $(ASAN_BUILD)
+	cp mod_cors.c $(ASAN_BUILD)/mod_cors.c
+	cd $(ASAN_BUILD) && $(APXS) -c $(APXS_CFLAGS) -Wc,-g -Wc,-O1 \
+	    $(ASAN_FLAGS:%=-Wc,%) $(ASAN_FLAGS:%=-Wl,%) mod_cors.c
+
+asan-build: $(ASAN_BUILD)/.libs/mod_cors.so
+
+test-asan: deps
+	@$(MAKE) --no-print-directory asan-build
+	@sh t/asan-run.sh $(ASAN_BUILD) $(ASAN_LOGS) $(ASAN_TEST_LOG) \
+	    -port $(TEST_PORT) $(TEST_ARGS)
+
 # Also stops a test server left running by an interrupted run. Apache::Test
 # generates t/conf/X from t/conf/X.in, plus httpd.conf, mime.types and
 # t/htdocs/index.html; all of them start with its "generated" marker line.
 clean:
 	-@[ -f t/conf/apache_test_config.pm ] && perl t/TEST.PL -stop-httpd >/dev/null 2>&1; true
-	rm -rf .libs *.la *.lo *.slo *.o fuzz/build
+	rm -rf .libs *.la *.lo *.slo *.o build fuzz/build
 	rm -rf t/logs t/state t/TEST t/conf/apache_test_config.pm
 	@find t/conf -type f -name '*.in' | sed 's/\.in$$//' | xargs -r rm -f
 	@find t -type f | while read -r f; do \
