@@ -104,6 +104,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      "culprit outside the value");
         }
     }
-    apr_pool_destroy(p);
+    fz_done(p);
     return 0;
 }

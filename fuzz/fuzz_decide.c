@@ -347,6 +347,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      NULL);
         FZ_CHECK(found, "Vary lacks Origin");
     }
-    apr_pool_destroy(p);
+    fz_done(p);
     return 0;
 }

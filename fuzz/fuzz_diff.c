@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         i = 1;
     }
     if (lines->nelts - i > FZ_MAX_ENTRIES + 1) {
-        apr_pool_destroy(p);
+        fz_done(p);
         return -1;
     }
     for (; i < lines->nelts - 1; i++) {
@@ -163,6 +163,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      "preflight methods");
         }
     }
-    apr_pool_destroy(p);
+    fz_done(p);
     return 0;
 }

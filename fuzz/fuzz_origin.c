@@ -194,6 +194,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(s);
     }
     fz_config_checks(p, fz_cstr(p, (const char *)data, size));
-    apr_pool_destroy(p);
+    fz_done(p);
     return 0;
 }

@@ -44,6 +44,7 @@
 #define CORS_FUZZ_HARNESS_H
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <dlfcn.h>
 #include <pcre2.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -395,9 +396,51 @@ AP_DECLARE(int) ap_discard_request_body(request_rec *r)
 /* -------------------------------------------------------------------- */
 /* Pools                                                                  */
 
+/*
+ * A pool hands out pieces of 8 KiB blocks, so AddressSanitizer would not
+ * see a read or write past the end of one allocation that stays inside
+ * its block.  While an input runs, apr_palloc (which apr_pcalloc,
+ * apr_pstrdup, arrays, tables and hashes all call, through the PLT of
+ * libapr) is replaced by one malloc per allocation, each with its own
+ * red zones; all of them are freed when the input's pool is gone.
+ */
+static int fz_exact;
+static void **fz_allocs;
+static apr_size_t fz_nallocs;
+static apr_size_t fz_cap;
+
+APR_DECLARE(void *) apr_palloc(apr_pool_t *p, apr_size_t size)
+{
+    static void *(*real)(apr_pool_t *, apr_size_t);
+    void *m;
+
+    if (!fz_exact) {
+        if (!real) {
+            *(void **)&real = dlsym(RTLD_NEXT, "apr_palloc");
+            if (!real) {
+                abort();
+            }
+        }
+        return real(p, size);
+    }
+    if (fz_nallocs == fz_cap) {
+        fz_cap = fz_cap ? 2 * fz_cap : 1024;
+        fz_allocs = realloc(fz_allocs, fz_cap * sizeof(*fz_allocs));
+        if (!fz_allocs) {
+            abort();
+        }
+    }
+    m = malloc(size ? size : 1);
+    if (!m) {
+        abort();
+    }
+    fz_allocs[fz_nallocs++] = m;
+    return m;
+}
+
 static apr_pool_t *fz_root;
 
-/* A pool for one input; destroy it at the end so LeakSanitizer sees
+/* A pool for one input; fz_done() destroys it, so LeakSanitizer sees
  * whatever the module keeps outside pools. */
 static apr_pool_t *fz_pool(void)
 {
@@ -408,7 +451,20 @@ static apr_pool_t *fz_pool(void)
         apr_pool_create(&fz_root, NULL);
     }
     apr_pool_create(&p, fz_root);
+    fz_exact = 1;
     return p;
+}
+
+static void fz_done(apr_pool_t *p)
+{
+    apr_size_t i;
+
+    apr_pool_destroy(p);
+    for (i = 0; i < fz_nallocs; i++) {
+        free(fz_allocs[i]);
+    }
+    fz_nallocs = 0;
+    fz_exact = 0;
 }
 
 /* -------------------------------------------------------------------- */
