@@ -638,9 +638,17 @@ static void fz_build_config(fz_config *fc, apr_pool_t *p, const char *s,
     sp.origins_set = 0;
 
     for (;;) {
-        const char *nl = memchr(s, '\n', end - s);
-        const char *eol = nl ? nl : end;
+        const char *nl = s;
+        const char *eol;
 
+        /* A config line never holds a CR or LF (httpd's reader ends a line
+         * there, and white space separates arguments): the error log
+         * check below is about request bytes, not what the admin wrote. */
+        while (nl < end && *nl != '\n' && *nl != '\r') {
+            nl++;
+        }
+        eol = nl;
+        nl = nl < end ? nl : NULL;
         line_num++;
         if (eol > s && *s == '<') {
             /* Close the section: merge it, keep its origin policy if it
@@ -655,7 +663,8 @@ static void fz_build_config(fz_config *fc, apr_pool_t *p, const char *s,
             sp.regexes = apr_array_make(p, 4, sizeof(char *));
             sp.origins_set = 0;
             htaccess = eol - s >= 9 && !memcmp(s, "<htaccess", 9);
-            section = cors_create_dir_config(p, apr_pstrmemdup(p, s, eol - s));
+            section = cors_create_dir_config(p, apr_psprintf(p, "/section%d",
+                                                             line_num));
         }
         else if (eol > s) {
             fz_directive(fc, section, htaccess, line_num, s, eol, &sp);

@@ -2,14 +2,14 @@
 # `make test-asan`: the whole Apache::Test suite against the sanitizer
 # build of mod_cors.
 #     sh t/asan-run.sh BUILD_DIR LOG_DIR TEST_LOG [TEST.PL options and files]
-# BUILD_DIR/.libs/mod_cors.so is mod_cors built with -fsanitize=address,
-# undefined (gcc). Debian's httpd is not instrumented, so the ASan runtime
+# BUILD_DIR/mod_cors.so is mod_cors built with -fsanitize=address,
+# undefined -shared-libasan (clang). Debian's httpd is not instrumented, so the ASan runtime
 # must be loaded before anything else: BUILD_DIR/httpd, a wrapper written
 # here, sets LD_PRELOAD and the sanitizer options and execs the real httpd.
 # Only httpd (and the `apache2 -t` runs of t/config.t, which use the same
-# binary) get the runtime; perl and the test clients do not. Reports go to
-# LOG_DIR/asan.PID and LOG_DIR/ubsan.PID (world-writable: the children run
-# as nobody when the suite runs as root).
+# binary) get the runtime; perl and the test clients do not. Reports of
+# both sanitizers go to LOG_DIR/sanitizer.PID (world-writable: the children
+# run as nobody when the suite runs as root).
 #
 # Passes only if the suite printed "Result: PASS" and exited 0, skipped no
 # test file, and there is no sanitizer report in LOG_DIR or t/logs/error_log.
@@ -21,13 +21,15 @@ top=$(pwd)
 httpd=${HTTPD:-/usr/sbin/apache2}
 apxs=${APXS:-/usr/bin/apxs}
 case $apxs in */*) ;; *) apxs=$(command -v "$apxs") ;; esac
-so=$top/$build/.libs/mod_cors.so
+so=$top/$build/mod_cors.so
 wrapper=$top/$build/httpd
 
-# The runtime the module was linked against (gcc's libasan).
-asan=$(readlink -f "$(${CC:-gcc} -print-file-name=libasan.so)")
+# The runtime the module was linked against (clang's shared ASan runtime,
+# which also carries UBSan).
+cc=${ASAN_CC:-clang}
+asan=$($cc -print-file-name=libclang_rt.asan-$(uname -m).so)
 if [ ! -f "$asan" ]; then
-    echo "make test-asan: no libasan.so from ${CC:-gcc} (package libasan8)" >&2
+    echo "make test-asan: no ASan runtime from $cc ($asan; package libclang-rt-14-dev)" >&2
     exit 1
 fi
 
@@ -47,8 +49,8 @@ cat > "$wrapper" <<EOF
 #!/bin/sh
 # Written by t/asan-run.sh (make test-asan): httpd with the ASan runtime.
 LD_PRELOAD="$asan\${LD_PRELOAD:+ \$LD_PRELOAD}"
-ASAN_OPTIONS="log_path=$logs_abs/asan:detect_leaks=0:abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1"
-UBSAN_OPTIONS="log_path=$logs_abs/ubsan:print_stacktrace=1"
+ASAN_OPTIONS="log_path=$logs_abs/sanitizer:detect_leaks=0:abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1"
+UBSAN_OPTIONS="log_path=$logs_abs/sanitizer:print_stacktrace=1"
 export LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS
 exec "$httpd" "\$@"
 EOF
