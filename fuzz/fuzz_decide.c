@@ -36,7 +36,9 @@
  *     Origin), otherwise the request's Origin, byte for byte, and only if
  *     the reference allows it; an origin the reference allows is refused
  *     only by a preflight whose method or headers are not allowed;
- *   - credentials never with "*"; preflight answers only on preflights;
+ *   - credentials never with "*"; preflight answers only on preflights,
+ *     Access-Control-Expose-Headers never on them, private network
+ *     access only when asked for and configured;
  *     the method is one the config allows; the headers answer is at most
  *     twice the request's list;
  *   - the response ends up with at most one line of each CORS header, all
@@ -303,6 +305,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FZ_CHECK(!v.allow_headers
                      || strlen(v.allow_headers) <= 2 * strlen(req.acrh),
                      "headers answer too long");
+            FZ_CHECK(!v.expose, "expose headers on a preflight");
+            FZ_CHECK(!v.private_network
+                     || (CORS_FLAG(conf->private_network, 0) && req.acrpn
+                         && !strcasecmp(req.acrpn, "true")),
+                     "private network allowed without being asked and "
+                     "configured");
         }
         else {
             FZ_CHECK(!v.allow_methods && !v.allow_headers && !v.max_age
