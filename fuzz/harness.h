@@ -585,11 +585,8 @@ static void fz_directive(fz_config *fc, cors_dir_conf *dconf, int htaccess,
 
     if (args->nelts && (!strcasecmp(c->name, "CorsOrigins")
                         || !strcasecmp(c->name, "CorsOriginsMatch"))) {
-        /* The handler makes the section's policy before it checks the
-         * argument. */
         to = strcasecmp(c->name, "CorsOrigins") ? section->regexes
                                                  : section->origins;
-        section->origins_set = 1;
     }
     if (c->args_how == ITERATE) {
         if (!args->nelts) {
@@ -600,10 +597,16 @@ static void fz_directive(fz_config *fc, cors_dir_conf *dconf, int htaccess,
             /* A few short regexes: PCRE's backtracking on a pathological
              * one is the admin's regex, not mod_cors, and would only turn
              * into fuzzer timeouts. */
-            if (!strcasecmp(c->name + strlen(c->name) - 5, "Match")
+            if (strlen(c->name) > 5
+                && !strcasecmp(c->name + strlen(c->name) - 5, "Match")
                 && (strlen(w) > FZ_MAX_REGEX_LEN
                     || ++fc->regexes > FZ_MAX_REGEXES)) {
                 continue;
+            }
+            /* The handler makes the section's policy before it checks the
+             * argument. */
+            if (to) {
+                section->origins_set = 1;
             }
             err = c->AP_TAKE1(&cmd, dconf, w);
             if (!err && to) {
