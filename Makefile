@@ -1,5 +1,5 @@
 # mod_cors build and test entry points. See README.md (make, make install,
-# make test, make demo).
+# make test, make demo, make fuzz, make test-asan).
 
 # bash for PIPESTATUS in `make test`.
 SHELL := /bin/bash
@@ -30,7 +30,8 @@ export APXS
 TEST_ARGS ?=
 TEST_LOG  = t/logs/make-test.log
 
-.PHONY: all install clean deps deps-packages test demo
+.PHONY: all install clean deps deps-packages test demo fuzz fuzz-deps \
+        fuzz-build test-asan asan-build
 
 all: .libs/mod_cors.so
 
@@ -112,12 +113,103 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	bash demo/run.sh
 
+# ---------------------------------------------------------------- fuzzing
+# `make fuzz`: libFuzzer harnesses (fuzz/fuzz_*.c) built with clang and
+# AddressSanitizer + UndefinedBehaviorSanitizer, each run for FUZZ_SECONDS
+# over its checked-in seeds (fuzz/corpus/NAME) plus the corpus earlier runs
+# grew (fuzz/build/corpus/NAME, not in git). Fails on any finding: a crash,
+# a sanitizer report, a broken invariant, a leak, a timeout. See README.md,
+# "Fuzzing".
+FUZZ_SECONDS   ?= 120
+FUZZ_TIMEOUT   ?= 25
+FUZZ_HARNESSES ?= origin acrh decide diff
+FUZZ_CC        ?= clang
+FUZZ_BUILD      = fuzz/build
+FUZZ_PACKAGES   = clang libclang-rt-14-dev llvm libpcre2-dev apache2-dev
+FUZZ_CFLAGS     = -g -O1 -fno-omit-frame-pointer \
+                  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                  -Wall -Wextra -Werror -Wno-comment -Wno-unused-function \
+                  -Wno-missing-field-initializers -Wno-null-pointer-subtraction \
+                  -I$$($(APXS) -q INCLUDEDIR) $$(apr-1-config --includes --cppflags)
+FUZZ_LIBS       = $$(apr-1-config --link-ld) -lpcre2-8
+
+FUZZ_MISSING = missing=; \
+	command -v $(FUZZ_CC) >/dev/null 2>&1 || missing="$$missing $(FUZZ_CC)"; \
+	command -v apr-1-config >/dev/null 2>&1 && command -v $(APXS) >/dev/null 2>&1 \
+	    || missing="$$missing apr-1-config/apxs"; \
+	[ -f /usr/include/pcre2.h ] || missing="$$missing pcre2.h"; \
+	command -v llvm-symbolizer >/dev/null 2>&1 || missing="$$missing llvm-symbolizer"; \
+	if [ -z "$$missing" ]; then \
+	    printf 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }\n' \
+	        > /tmp/mod_cors-fuzz-probe.$$$$.c; \
+	    $(FUZZ_CC) -fsanitize=fuzzer,address,undefined /tmp/mod_cors-fuzz-probe.$$$$.c \
+	        -o /tmp/mod_cors-fuzz-probe.$$$$ >/dev/null 2>&1 || missing="$$missing libFuzzer-runtime"; \
+	    rm -f /tmp/mod_cors-fuzz-probe.$$$$.c /tmp/mod_cors-fuzz-probe.$$$$; \
+	fi
+
+fuzz-deps:
+	@$(FUZZ_MISSING); \
+	[ -z "$$missing" ] && exit 0; \
+	echo "make fuzz-deps: missing:$$missing"; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "make fuzz-deps: not root; ask an admin to run:" >&2; \
+	    echo "    apt-get install $(FUZZ_PACKAGES)" >&2; \
+	    exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update && \
+	apt-get install -y --no-install-recommends $(FUZZ_PACKAGES) || exit 1; \
+	$(FUZZ_MISSING); \
+	[ -z "$$missing" ] || { echo "make fuzz-deps: still missing after apt-get:$$missing" >&2; exit 1; }
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/harness.h fuzz/reference.h mod_cors.c
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< -o $@ $(FUZZ_LIBS)
+
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) \
+	    sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_HARNESSES)
+
+# ------------------------------------------------------------- sanitizers
+# `make test-asan`: the whole Apache::Test suite against mod_cors built with
+# AddressSanitizer + UndefinedBehaviorSanitizer (clang, in build/asan/, so
+# the normal .libs/mod_cors.so is left alone), loaded into Debian's httpd
+# with the ASan runtime preloaded by a wrapper script (only httpd gets it,
+# not perl). Passes only with "Result: PASS" and zero sanitizer reports.
+# clang rather than gcc: its one runtime carries both sanitizers and honours
+# log_path for both (gcc's separate libubsan sends ASan reports to stderr).
+# See README.md, "Sanitizers".
+ASAN_CC    = clang
+ASAN_BUILD = build/asan
+ASAN_LOGS  = t/logs/asan
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -shared-libasan
+ASAN_TEST_LOG = t/logs/make-test-asan.log
+
+# Compiled and linked by clang directly: apxs's libtool would link with gcc
+# and pull in gcc's runtime.
+$(ASAN_BUILD)/mod_cors.so: mod_cors.c
+	@mkdir -p $(ASAN_BUILD)
+	$(ASAN_CC) -shared -fPIC -g -O1 -Wall -Wextra \
+	    -Wno-missing-field-initializers -Wno-null-pointer-subtraction \
+	    $(ASAN_FLAGS) -I$$($(APXS) -q INCLUDEDIR) \
+	    $$(apr-1-config --includes --cppflags) mod_cors.c -o $@
+
+asan-build: $(ASAN_BUILD)/mod_cors.so
+
+test-asan: deps fuzz-deps
+	@$(MAKE) --no-print-directory asan-build
+	@ASAN_CC=$(ASAN_CC) sh t/asan-run.sh $(ASAN_BUILD) $(ASAN_LOGS) \
+	    $(ASAN_TEST_LOG) -port $(TEST_PORT) $(TEST_ARGS)
+
 # Also stops a test server left running by an interrupted run. Apache::Test
 # generates t/conf/X from t/conf/X.in, plus httpd.conf, mime.types and
 # t/htdocs/index.html; all of them start with its "generated" marker line.
 clean:
 	-@[ -f t/conf/apache_test_config.pm ] && perl t/TEST.PL -stop-httpd >/dev/null 2>&1; true
-	rm -rf .libs *.la *.lo *.slo *.o
+	rm -rf .libs *.la *.lo *.slo *.o build fuzz/build
 	rm -rf t/logs t/state t/TEST t/conf/apache_test_config.pm
 	rm -rf t/browser/node_modules
 	@find t/conf -type f -name '*.in' | sed 's/\.in$$//' | xargs -r rm -f
