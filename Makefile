@@ -21,7 +21,7 @@ export APXS
 TEST_ARGS ?=
 TEST_LOG  = t/logs/make-test.log
 
-.PHONY: all install clean deps test demo
+.PHONY: all install clean deps test demo soak
 
 all: .libs/mod_cors.so
 
@@ -88,6 +88,28 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	bash demo/run.sh
+
+# `make soak`: a private httpd (event MPM) under wrk's mixed traffic with
+# graceful restarts; see soak/soak.py. SOAK_SECONDS sets the length; the
+# other knobs (SOAK_RESTART_EVERY, SOAK_CONNECTIONS, ...) are read from the
+# environment by soak.py. Installs wrk (and python3) like `make deps`.
+SOAK_SECONDS ?= 120
+SOAK_PACKAGES = wrk python3
+
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@if ! command -v wrk >/dev/null 2>&1 || [ ! -x /usr/bin/python3 ]; then \
+	    echo "make soak: missing: wrk or /usr/bin/python3"; \
+	    if [ "$$(id -u)" -ne 0 ]; then \
+	        echo "make soak: not root; ask an admin to run:" >&2; \
+	        echo "    apt-get install $(SOAK_PACKAGES)" >&2; \
+	        exit 1; \
+	    fi; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update && \
+	    apt-get install -y --no-install-recommends $(SOAK_PACKAGES) || exit 1; \
+	fi
+	SOAK_SECONDS=$(SOAK_SECONDS) HTTPD=$(HTTPD) /usr/bin/python3 soak/soak.py
 
 # Also stops a test server left running by an interrupted run. Apache::Test
 # generates t/conf/X from t/conf/X.in, plus httpd.conf, mime.types and
