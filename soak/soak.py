@@ -203,6 +203,7 @@ def main():
     failures = []
     wrk = None
     parent = None
+    completed = False
     try:
         r = httpd(root, "-t")
         if r.returncode != 0:
@@ -268,6 +269,7 @@ def main():
         parent_alive = read_pid(root, 1) == parent
         if not parent_alive:
             failures.append("the httpd parent process is gone")
+        completed = True
     finally:
         if wrk:
             wrk.kill()
@@ -278,6 +280,9 @@ def main():
                 if proc_status(parent) is None:
                     break
                 time.sleep(0.1)
+        # Interrupted or failed to start: no verdict, remove the folder.
+        if not completed and not os.environ.get("SOAK_KEEP"):
+            shutil.rmtree(root, ignore_errors=True)
 
     # ---- verdict
     with open(errlog, errors="replace") as f:
