@@ -31,7 +31,7 @@ TEST_ARGS ?=
 TEST_LOG  = t/logs/make-test.log
 
 .PHONY: all install clean deps deps-packages test demo fuzz fuzz-deps \
-        fuzz-build test-asan asan-build
+        fuzz-build test-asan asan-build soak
 
 all: .libs/mod_cors.so
 
@@ -203,6 +203,28 @@ test-asan: deps fuzz-deps
 	@$(MAKE) --no-print-directory asan-build
 	@ASAN_CC=$(ASAN_CC) sh t/asan-run.sh $(ASAN_BUILD) $(ASAN_LOGS) \
 	    $(ASAN_TEST_LOG) -port $(TEST_PORT) $(TEST_ARGS)
+
+# `make soak`: a private httpd (event MPM) under wrk's mixed traffic with
+# graceful restarts; see soak/soak.py. SOAK_SECONDS sets the length; the
+# other knobs (SOAK_RESTART_EVERY, SOAK_CONNECTIONS, ...) are read from the
+# environment by soak.py. Installs wrk (and python3) like `make deps`.
+SOAK_SECONDS ?= 120
+SOAK_PACKAGES = wrk python3
+
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@if ! command -v wrk >/dev/null 2>&1 || [ ! -x /usr/bin/python3 ]; then \
+	    echo "make soak: missing: wrk or /usr/bin/python3"; \
+	    if [ "$$(id -u)" -ne 0 ]; then \
+	        echo "make soak: not root; ask an admin to run:" >&2; \
+	        echo "    apt-get install $(SOAK_PACKAGES)" >&2; \
+	        exit 1; \
+	    fi; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update && \
+	    apt-get install -y --no-install-recommends $(SOAK_PACKAGES) || exit 1; \
+	fi
+	SOAK_SECONDS=$(SOAK_SECONDS) HTTPD=$(HTTPD) /usr/bin/python3 soak/soak.py
 
 # Also stops a test server left running by an interrupted run. Apache::Test
 # generates t/conf/X from t/conf/X.in, plus httpd.conf, mime.types and
