@@ -1448,7 +1448,7 @@ static int cors_scan_out(const apr_table_t *t)
         if ((*k == 'V' || *k == 'v') && !strcasecmp(k, "Vary")) {
             found |= CORS_HAS_VARY;
         }
-        else if ((*k == 'A' || *k == 'a')
+        else if ((*k == 'A' || *k == 'a') && (k[4] == 's' || k[4] == 'S')
                  && !strncasecmp(k, "Access-Control-", 15)) {
             found |= CORS_HAS_AC;
         }
@@ -1519,26 +1519,41 @@ static int cors_preflight_access(request_rec *r)
 {
     cors_request req;
 
-    return cors_own_preflight(r, &req) ? OK : DECLINED;
+    if (!cors_own_preflight(r, &req)) {
+        return DECLINED;
+    }
+    /* Kept for the fixups hook, which then need not read headers_in
+     * again. */
+    ap_set_module_config(r->request_config, &cors_module,
+                         apr_pmemdup(r->pool, &req, sizeof(req)));
+    return OK;
 }
 
+/* The answer to a preflight.  The request body, which preflights do not
+ * have, is left to httpd: returning DONE makes it finish the request
+ * with ap_finalize_request_protocol(), which discards the body (and
+ * answers an error instead if the body is malformed). */
 static int cors_preflight_fixups(request_rec *r)
 {
-    cors_request req;
-    const cors_dir_conf *conf = cors_own_preflight(r, &req);
+    cors_request local;
+    const cors_request *req = ap_get_module_config(r->request_config,
+                                                   &cors_module);
+    const cors_dir_conf *conf;
     cors_verdict v;
-    int status;
 
+    if (req) {
+        conf = cors_active_conf(r->per_dir_config);
+    }
+    else {
+        req = &local;
+        conf = cors_own_preflight(r, &local);
+    }
     if (!conf) {
         return DECLINED;
     }
-    cors_decide(r->pool, conf, &req, &v);
-    cors_log_verdict(r, conf, &req, &v);
+    cors_decide(r->pool, conf, req, &v);
+    cors_log_verdict(r, conf, req, &v);
     cors_apply(r, conf, &v);
-    status = ap_discard_request_body(r);
-    if (status != OK) {
-        return status;
-    }
     r->status = conf->preflight_status ? conf->preflight_status
                                        : HTTP_NO_CONTENT;
     return DONE;
