@@ -590,8 +590,9 @@ def instructions(b):
             continue
         p1 = parse_callgrind(files[(cid, 1)])
         p2 = parse_callgrind(files[(cid, 2)])
-        cors1, fn1 = own_cost(p1, ("mod_cors.so",))
-        cors2, fn2 = own_cost(p2, ("mod_cors.so",))
+        so = (os.path.basename(MOD_CORS),)
+        cors1, fn1 = own_cost(p1, so)
+        cors2, fn2 = own_cost(p2, so)
         rec1, _ = own_cost(p1, ("mod_headers.so", "mod_setenvif.so"))
         rec2, _ = own_cost(p2, ("mod_headers.so", "mod_setenvif.so"))
         res[cid] = {
