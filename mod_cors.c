@@ -61,6 +61,17 @@
 #include "http_request.h"
 #include "util_filter.h"
 
+/* Origin and header regexes run through PCRE2's JIT where it is there:
+ * interpreted, each match costs more than the rest of the module's work
+ * for a request.  ap_regex stays for validation and as the fallback. */
+#if defined(__has_include)
+#if __has_include(<pcre2.h>)
+#define CORS_HAVE_PCRE2 1
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#endif
+#endif
+
 module AP_MODULE_DECLARE_DATA cors_module;
 
 #define CORS_UNSET (-1)
@@ -113,6 +124,9 @@ typedef struct {
 typedef struct {
     ap_regex_t *re;            /* anchored, case-insensitive */
     const char *entry;         /* as written, for logs */
+#ifdef CORS_HAVE_PCRE2
+    pcre2_code *jit;           /* the same, JIT-compiled, or NULL */
+#endif
 } cors_regex;
 
 /* The origin policy of one section (CorsOrigins + CorsOriginsMatch). */
@@ -452,6 +466,14 @@ static char *cors_origin_key(apr_pool_t *p, const cors_origin_parts *o,
     return key;
 }
 
+#ifdef CORS_HAVE_PCRE2
+static apr_status_t cors_pcre2_free(void *code)
+{
+    pcre2_code_free(code);
+    return APR_SUCCESS;
+}
+#endif
+
 /* Compile a user regex so that it must match the whole subject. */
 static const char *cors_compile_regex(cmd_parms *cmd, const char *arg,
                                       apr_array_header_t **list)
@@ -473,6 +495,31 @@ static const char *cors_compile_regex(cmd_parms *cmd, const char *arg,
     rx = apr_array_push(*list);
     rx->re = re;
     rx->entry = arg;
+#ifdef CORS_HAVE_PCRE2
+    rx->jit = NULL;
+    /* Not in .htaccess, which is read on every request: compiling costs
+     * more there than the JIT saves. */
+    if (ap_check_cmd_context(cmd, NOT_IN_HTACCESS) == NULL) {
+        int err;
+        PCRE2_SIZE off;
+        /* The options ap_regcomp() gives AP_REG_ICASE by default. */
+        pcre2_code *code = pcre2_compile((PCRE2_SPTR)anchored,
+                                         PCRE2_ZERO_TERMINATED,
+                                         PCRE2_CASELESS | PCRE2_DOTALL
+                                         | PCRE2_DOLLAR_ENDONLY
+                                         | PCRE2_DUPNAMES,
+                                         &err, &off, NULL);
+
+        if (code && pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0) {
+            rx->jit = code;
+            apr_pool_cleanup_register(cmd->pool, code, cors_pcre2_free,
+                                      apr_pool_cleanup_null);
+        }
+        else if (code) {
+            pcre2_code_free(code);
+        }
+    }
+#endif
     return NULL;
 }
 
@@ -869,17 +916,46 @@ static const cors_origins *cors_origin_policy(const cors_dir_conf *conf)
 static int cors_regex_list_match(const apr_array_header_t *list,
                                  const char *subject, const char **entry)
 {
+#ifdef CORS_HAVE_PCRE2
+    pcre2_match_data *md = NULL;
+    apr_size_t len = 0;
+#endif
+    int found = 0;
     int i;
 
-    for (i = 0; list && i < list->nelts; i++) {
+    for (i = 0; list && i < list->nelts && !found; i++) {
         const cors_regex *rx = &APR_ARRAY_IDX(list, i, cors_regex);
+#ifdef CORS_HAVE_PCRE2
+        int rc = PCRE2_ERROR_JIT_BADOPTION;
 
-        if (!ap_regexec(rx->re, subject, 0, NULL, 0)) {
+        if (rx->jit && (md || (md = pcre2_match_data_create(1, NULL)))) {
+            if (!len) {
+                len = strlen(subject);
+            }
+            rc = pcre2_jit_match(rx->jit, (PCRE2_SPTR)subject, len, 0, 0,
+                                 md, NULL);
+        }
+        /* 0 is a match too (with no room for the captures). */
+        if (rc >= 0) {
+            found = 1;
+        }
+        else if (rc != PCRE2_ERROR_NOMATCH) {
+            /* No JIT, or it gave up (stack): the interpreter decides. */
+            found = !ap_regexec(rx->re, subject, 0, NULL, 0);
+        }
+#else
+        found = !ap_regexec(rx->re, subject, 0, NULL, 0);
+#endif
+        if (found) {
             *entry = rx->entry;
-            return 1;
         }
     }
-    return 0;
+#ifdef CORS_HAVE_PCRE2
+    if (md) {
+        pcre2_match_data_free(md);
+    }
+#endif
+    return found;
 }
 
 static int cors_pattern_match(const cors_pattern *pat,
