@@ -249,7 +249,9 @@ class Bench:
             f.write(fill(name + ".conf.in", values))
         return path
 
-    def start(self, name):
+    def start(self, name, tag=None):
+        """Start instance NAME (its conf/NAME.conf.in), known as TAG."""
+        tag = tag or name
         port = free_port()
         if name == "flask":
             cmd = [PYTHON, "-m", "gunicorn", "--workers", "2",
@@ -263,7 +265,7 @@ class Bench:
             proc = subprocess.Popen(cmd, env=e, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
         else:
-            conf = self.conf(name, port)
+            conf = self.conf(name, port, tag)
             check = subprocess.run([HTTPD, "-t", "-f", conf],
                                    capture_output=True, text=True)
             if check.returncode:
@@ -272,9 +274,9 @@ class Bench:
             proc = subprocess.Popen([HTTPD, "-f", conf, "-DFOREGROUND"],
                                     stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
-        wait_port(port, proc, 30, name)
-        self.procs[name] = proc
-        self.ports[name] = port
+        wait_port(port, proc, 30, tag)
+        self.procs[tag] = proc
+        self.ports[tag] = port
         return port
 
     def stop(self, name):
@@ -635,14 +637,14 @@ def children_rss(parent):
     return sorted(kids)
 
 
-def soak(b):
-    """SOAK requests against one mod_cors instance, after a warm-up of a
-    tenth as many: each of the 64 worker threads grows its pools to what a
-    request needs the first few times it serves one, which is not growth.
-    The children's RSS is sampled after every wrk run of the soak."""
-    b.start("soak")
-    parent = b.procs["soak"].pid
-    port = b.ports["soak"]
+def soak(b, inst, tag):
+    """SOAK requests against one instance, after a warm-up of a tenth as
+    many: each of the 64 worker threads grows its pools to what a request
+    needs the first few times it serves one, which is not growth. The
+    children's RSS is sampled after every wrk run of the soak."""
+    b.start(inst, tag)
+    parent = b.procs[tag].pid
+    port = b.ports[tag]
     files = [b.reqfile(r, "soak%d" % i) for i, r in enumerate(SOAK_REQUESTS)]
     chunk = 2 if QUICK else 10
     at_start = children_rss(parent)
@@ -660,12 +662,17 @@ def soak(b):
         done += res["requests"]
         series.append((done, sum(r for _, r in children_rss(parent))))
     after = children_rss(parent)
-    b.stop("soak")
+    b.stop(tag)
     kb0 = sum(r for _, r in after_warmup)
     kb1 = sum(r for _, r in after)
-    log("soak: %d requests after %d of warm-up; children RSS %d KiB, then "
-        "%d KiB" % (done, warm, kb0, kb1))
-    return {"requests": done, "warmup_requests": warm,
+    log("soak %s: %d requests after %d of warm-up; children RSS %d KiB, "
+        "then %d KiB" % (tag, done, warm, kb0, kb1))
+    # Growth over the second half of the soak, when every thread has long
+    # reached its working size.
+    half = next(((n, kb) for n, kb in series if n >= done / 2),
+                (0, kb0))
+    return {"requests": done, "half_requests": half[0],
+            "growth_kib_second_half": kb1 - half[1], "warmup_requests": warm,
             "rss_kib_at_start": at_start,
             "rss_kib_after_warmup": after_warmup, "rss_kib_after": after,
             "rss_kib_series": series,
@@ -739,20 +746,20 @@ def targets(res):
                                   tp["5"]["median_ratio"]),
                 deterministic=False)
     if mem:
-        # Growth over the second half of the soak, when every thread has
-        # long reached its working size; the figure from the end of the
-        # warm-up is reported as well.
-        series = mem["rss_kib_series"]
-        mid = next((kb for n, kb in series if n >= mem["requests"] / 2),
-                   mem["total_kib_after_warmup"])
-        late = mem["total_kib_after"] - mid
-        mem["growth_kib_second_half"] = late
+        base = res.get("memory_baseline")
+        late = mem["growth_kib_second_half"]
+        fig = ("%+d KiB over the last %d requests, %+d KiB since the warm-up "
+               "(%d -> %d KiB)" % (late, mem["requests"] - mem["half_requests"],
+                                   mem["growth_kib"],
+                                   mem["total_kib_after_warmup"],
+                                   mem["total_kib_after"]))
+        if base:
+            fig += "; httpd without mod_cors: %+d and %+d KiB" % (
+                base["growth_kib_second_half"], base["growth_kib"])
         add("no growth of the children's memory over %d requests"
-            % mem["requests"], late <= 0.005 * mid and mem["same_children"],
-            "%+d KiB over the second half; %+d KiB since the warm-up "
-            "(%d -> %d KiB)" % (late, mem["growth_kib"],
-                                mem["total_kib_after_warmup"],
-                                mem["total_kib_after"]))
+            % mem["requests"],
+            late <= 0.005 * mem["total_kib_after"] and mem["same_children"],
+            fig)
     return t
 
 
@@ -793,13 +800,18 @@ def report(res):
           "own instructions")
     print("(case 5: mod_headers + mod_setenvif, less what they cost in case "
           "1); % base: of case 1's instr/req")
-    mem = res.get("memory")
-    if mem:
-        print()
-        print("memory: %d requests against mod_cors; children RSS %d KiB "
-              "after warm-up, %d KiB after (%+d KiB)"
-              % (mem["requests"], mem["total_kib_after_warmup"],
-                 mem["total_kib_after"], mem["growth_kib"]))
+    for key, what in (("memory", "mod_cors"),
+                      ("memory_baseline", "httpd without mod_cors")):
+        mem = res.get(key)
+        if mem:
+            print()
+            print("memory, %s: %d requests; children RSS %d KiB at start, "
+                  "%d after warm-up, %d after (%+d KiB; %+d over the last "
+                  "%d requests)"
+                  % (what, mem["requests"], mem["total_kib_at_start"],
+                     mem["total_kib_after_warmup"], mem["total_kib_after"],
+                     mem["growth_kib"], mem["growth_kib_second_half"],
+                     mem["requests"] - mem["half_requests"]))
     print()
     for t in res["targets"]:
         print("%-4s %s: %s" % ("PASS" if t["met"] else "MISS", t["target"],
@@ -842,7 +854,10 @@ def main():
         if "callgrind" not in SKIP:
             res["instructions"] = instructions(b)
         if "soak" not in SKIP:
-            res["memory"] = soak(b)
+            res["memory"] = soak(b, "soak", "soak")
+            # The same traffic to httpd without mod_cors, for comparison:
+            # what httpd's own allocators do with it.
+            res["memory_baseline"] = soak(b, "baseline", "soakbase")
     finally:
         b.stop_all()
         if os.environ.get("BENCH_KEEP"):
