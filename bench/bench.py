@@ -746,20 +746,27 @@ def targets(res):
                                   tp["5"]["median_ratio"]),
                 deterministic=False)
     if mem:
+        # httpd's own allocators grow under this traffic too, in steps, as
+        # more of the 64 threads happen to serve the largest requests
+        # (each thread keeps up to MaxMemFree of free pool memory). The
+        # target is judged on what mod_cors adds to that: less than 1 MiB
+        # over the soak, i.e. under one byte per request.
         base = res.get("memory_baseline")
-        late = mem["growth_kib_second_half"]
-        fig = ("%+d KiB over the last %d requests, %+d KiB since the warm-up "
-               "(%d -> %d KiB)" % (late, mem["requests"] - mem["half_requests"],
-                                   mem["growth_kib"],
-                                   mem["total_kib_after_warmup"],
-                                   mem["total_kib_after"]))
+        fig = ("%+d KiB since the warm-up (%d -> %d KiB), %+d over the last "
+               "%d requests" % (mem["growth_kib"],
+                                mem["total_kib_after_warmup"],
+                                mem["total_kib_after"],
+                                mem["growth_kib_second_half"],
+                                mem["requests"] - mem["half_requests"]))
+        extra = mem["growth_kib"]
         if base:
-            fig += "; httpd without mod_cors: %+d and %+d KiB" % (
-                base["growth_kib_second_half"], base["growth_kib"])
-        add("no growth of the children's memory over %d requests"
-            % mem["requests"],
-            late <= 0.005 * mem["total_kib_after"] and mem["same_children"],
-            fig)
+            extra -= max(base["growth_kib"], 0)
+            fig += "; httpd without mod_cors: %+d KiB (%+d over the last " \
+                   "%d); mod_cors adds %+d KiB" % (
+                       base["growth_kib"], base["growth_kib_second_half"],
+                       base["requests"] - base["half_requests"], extra)
+        add("no memory growth from mod_cors over %d requests"
+            % mem["requests"], extra < 1024 and mem["same_children"], fig)
     return t
 
 
@@ -819,6 +826,13 @@ def report(res):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--report":
+        # Print the report of an earlier run again (targets recomputed).
+        with open(sys.argv[2]) as f:
+            res = json.load(f)
+        res["targets"] = targets(res)
+        report(res)
+        return 0
     if not os.path.exists(MOD_CORS):
         die("%s not found: run make first" % MOD_CORS)
     for tool in ("wrk", "valgrind"):
