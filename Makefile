@@ -1,5 +1,5 @@
 # mod_cors build and test entry points. See README.md (make, make install,
-# make test, make demo).
+# make test, make demo, make fuzz, make test-asan).
 
 # bash for PIPESTATUS in `make test`.
 SHELL := /bin/bash
@@ -11,7 +11,16 @@ APXS_CFLAGS = -Wc,-Wall -Wc,-Wextra $(EXTRA_APXS_CFLAGS)
 # Debian packages installed by `make deps` (as root) when something is missing.
 # Add whatever a new test or the demo needs here.
 DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
-               gcc libc6-dev
+               gcc libc6-dev chromium firefox-esr
+# Node.js and npm for t/browser.t's driver, each installed only where it
+# is missing: a Node.js from elsewhere, such as NodeSource's nodejs, which
+# bundles npm, conflicts with Debian's npm package.
+NODE_PACKAGES = $$(command -v node >/dev/null 2>&1 || echo nodejs) \
+                $$(command -v npm >/dev/null 2>&1 || echo npm)
+
+# t/browser.t's npm modules (puppeteer-core), as pinned by the lock file.
+# npm ci writes node_modules/.package-lock.json; its date says when.
+BROWSER_MODULES = t/browser/node_modules/.package-lock.json
 
 # `-port select`: Apache::Test picks a free base port (8529, 8549, ...) on
 # every run, so two checkouts can run their suites at once. A number forces it.
@@ -30,7 +39,8 @@ export BENCH_QUICK BENCH_DURATION BENCH_ROUNDS BENCH_CONNECTIONS \
        BENCH_CALLGRIND_N BENCH_SOAK BENCH_STRICT BENCH_CASES BENCH_SKIP \
        BENCH_OUT
 
-.PHONY: all install clean deps test demo bench bench-deps
+.PHONY: all install clean deps deps-packages test demo fuzz fuzz-deps \
+        fuzz-build test-asan asan-build bench bench-deps
 
 all: .libs/mod_cors.so
 
@@ -51,42 +61,52 @@ install: all
 	    echo "installed cors.load and cors.conf in $(MODS_AVAILABLE)"; \
 	fi
 
-# Install the system packages the build and the suite need, if any is missing.
-# Prints what is missing: apxs, httpd, a C compiler, Apache::Test, LWP, curl.
+# Install the system packages the build and the suite need, if any is missing,
+# then the npm modules of the browser tests.
+# Prints what is missing: apxs, httpd, a C compiler, Apache::Test, LWP, curl,
+# the two browsers t/browser.t drives (Debian's, never a downloaded build),
+# node and npm.
 MISSING = missing=; \
 	command -v $(APXS) >/dev/null 2>&1     || missing="$$missing apxs"; \
 	[ -x $(HTTPD) ]                         || missing="$$missing $(HTTPD)"; \
 	command -v cc >/dev/null 2>&1          || missing="$$missing cc"; \
 	perl -MApache::TestRun -e1 2>/dev/null || missing="$$missing Apache::Test"; \
 	perl -MLWP::UserAgent -e1 2>/dev/null  || missing="$$missing LWP"; \
-	command -v curl >/dev/null 2>&1        || missing="$$missing curl"
+	command -v curl >/dev/null 2>&1        || missing="$$missing curl"; \
+	[ -x /usr/bin/chromium ]                || missing="$$missing chromium"; \
+	[ -x /usr/bin/firefox-esr ]             || missing="$$missing firefox-esr"; \
+	command -v node >/dev/null 2>&1        || missing="$$missing node"; \
+	command -v npm >/dev/null 2>&1         || missing="$$missing npm"
 
-deps:
+deps: deps-packages $(BROWSER_MODULES)
+
+deps-packages:
 	@$(MISSING); \
 	[ -z "$$missing" ] && exit 0; \
 	echo "make deps: missing:$$missing"; \
 	if [ "$$(id -u)" -ne 0 ]; then \
 	    echo "make deps: not root; ask an admin to run:" >&2; \
-	    echo "    apt-get install $(DEB_PACKAGES)" >&2; \
+	    echo "    apt-get install $(DEB_PACKAGES) $(NODE_PACKAGES)" >&2; \
 	    exit 1; \
 	fi; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	apt-get update && \
-	apt-get install -y --no-install-recommends $(DEB_PACKAGES) || exit 1; \
+	apt-get install -y --no-install-recommends $(DEB_PACKAGES) $(NODE_PACKAGES) || exit 1; \
 	$(MISSING); \
 	[ -z "$$missing" ] || { echo "make deps: still missing after apt-get:$$missing" >&2; exit 1; }
 
-# Passes only if the suite printed "Result: PASS" and exited 0: Apache::Test
-# exits 0 when it refuses to run, and prints "Result: NOTESTS" when every
-# test was skipped. A test file skipped as a whole (missing module, ...)
-# also fails the run: nothing may be skipped silently.
+# No install scripts and no browser download: the tests use Debian's browsers.
+$(BROWSER_MODULES): t/browser/package.json t/browser/package-lock.json | deps-packages
+	cd t/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 BENCH_MISSING = missing=; \
 	command -v wrk >/dev/null 2>&1      || missing="$$missing wrk"; \
 	command -v valgrind >/dev/null 2>&1 || missing="$$missing valgrind"; \
 	$(BENCH_PYTHON) -c 'import flask, flask_cors, gunicorn' 2>/dev/null \
 	    || missing="$$missing flask/flask_cors/gunicorn"
 
-bench-deps: deps
+bench-deps: deps-packages
 	@$(BENCH_MISSING); \
 	[ -z "$$missing" ] && exit 0; \
 	echo "make bench-deps: missing:$$missing"; \
@@ -108,6 +128,10 @@ bench: bench-deps
 	@$(MAKE) --no-print-directory all
 	$(BENCH_PYTHON) bench/bench.py
 
+# Passes only if the suite printed "Result: PASS" and exited 0: Apache::Test
+# exits 0 when it refuses to run, and prints "Result: NOTESTS" when every
+# test was skipped. A test file skipped as a whole (missing module, ...)
+# also fails the run: nothing may be skipped silently.
 test: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p t/logs
@@ -126,14 +150,106 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	bash demo/run.sh
 
+# ---------------------------------------------------------------- fuzzing
+# `make fuzz`: libFuzzer harnesses (fuzz/fuzz_*.c) built with clang and
+# AddressSanitizer + UndefinedBehaviorSanitizer, each run for FUZZ_SECONDS
+# over its checked-in seeds (fuzz/corpus/NAME) plus the corpus earlier runs
+# grew (fuzz/build/corpus/NAME, not in git). Fails on any finding: a crash,
+# a sanitizer report, a broken invariant, a leak, a timeout. See README.md,
+# "Fuzzing".
+FUZZ_SECONDS   ?= 120
+FUZZ_TIMEOUT   ?= 25
+FUZZ_HARNESSES ?= origin acrh decide diff
+FUZZ_CC        ?= clang
+FUZZ_BUILD      = fuzz/build
+FUZZ_PACKAGES   = clang libclang-rt-14-dev llvm libpcre2-dev apache2-dev
+FUZZ_CFLAGS     = -g -O1 -fno-omit-frame-pointer \
+                  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                  -Wall -Wextra -Werror -Wno-comment -Wno-unused-function \
+                  -Wno-missing-field-initializers -Wno-null-pointer-subtraction \
+                  -I$$($(APXS) -q INCLUDEDIR) $$(apr-1-config --includes --cppflags)
+FUZZ_LIBS       = $$(apr-1-config --link-ld) -lpcre2-8
+
+FUZZ_MISSING = missing=; \
+	command -v $(FUZZ_CC) >/dev/null 2>&1 || missing="$$missing $(FUZZ_CC)"; \
+	command -v apr-1-config >/dev/null 2>&1 && command -v $(APXS) >/dev/null 2>&1 \
+	    || missing="$$missing apr-1-config/apxs"; \
+	[ -f /usr/include/pcre2.h ] || missing="$$missing pcre2.h"; \
+	command -v llvm-symbolizer >/dev/null 2>&1 || missing="$$missing llvm-symbolizer"; \
+	if [ -z "$$missing" ]; then \
+	    printf 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }\n' \
+	        > /tmp/mod_cors-fuzz-probe.$$$$.c; \
+	    $(FUZZ_CC) -fsanitize=fuzzer,address,undefined /tmp/mod_cors-fuzz-probe.$$$$.c \
+	        -o /tmp/mod_cors-fuzz-probe.$$$$ >/dev/null 2>&1 || missing="$$missing libFuzzer-runtime"; \
+	    rm -f /tmp/mod_cors-fuzz-probe.$$$$.c /tmp/mod_cors-fuzz-probe.$$$$; \
+	fi
+
+fuzz-deps:
+	@$(FUZZ_MISSING); \
+	[ -z "$$missing" ] && exit 0; \
+	echo "make fuzz-deps: missing:$$missing"; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "make fuzz-deps: not root; ask an admin to run:" >&2; \
+	    echo "    apt-get install $(FUZZ_PACKAGES)" >&2; \
+	    exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update && \
+	apt-get install -y --no-install-recommends $(FUZZ_PACKAGES) || exit 1; \
+	$(FUZZ_MISSING); \
+	[ -z "$$missing" ] || { echo "make fuzz-deps: still missing after apt-get:$$missing" >&2; exit 1; }
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/harness.h fuzz/reference.h mod_cors.c
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< -o $@ $(FUZZ_LIBS)
+
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) \
+	    sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_HARNESSES)
+
+# ------------------------------------------------------------- sanitizers
+# `make test-asan`: the whole Apache::Test suite against mod_cors built with
+# AddressSanitizer + UndefinedBehaviorSanitizer (clang, in build/asan/, so
+# the normal .libs/mod_cors.so is left alone), loaded into Debian's httpd
+# with the ASan runtime preloaded by a wrapper script (only httpd gets it,
+# not perl). Passes only with "Result: PASS" and zero sanitizer reports.
+# clang rather than gcc: its one runtime carries both sanitizers and honours
+# log_path for both (gcc's separate libubsan sends ASan reports to stderr).
+# See README.md, "Sanitizers".
+ASAN_CC    = clang
+ASAN_BUILD = build/asan
+ASAN_LOGS  = t/logs/asan
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -shared-libasan
+ASAN_TEST_LOG = t/logs/make-test-asan.log
+
+# Compiled and linked by clang directly: apxs's libtool would link with gcc
+# and pull in gcc's runtime.
+$(ASAN_BUILD)/mod_cors.so: mod_cors.c
+	@mkdir -p $(ASAN_BUILD)
+	$(ASAN_CC) -shared -fPIC -g -O1 -Wall -Wextra \
+	    -Wno-missing-field-initializers -Wno-null-pointer-subtraction \
+	    $(ASAN_FLAGS) -I$$($(APXS) -q INCLUDEDIR) \
+	    $$(apr-1-config --includes --cppflags) mod_cors.c -o $@
+
+asan-build: $(ASAN_BUILD)/mod_cors.so
+
+test-asan: deps fuzz-deps
+	@$(MAKE) --no-print-directory asan-build
+	@ASAN_CC=$(ASAN_CC) sh t/asan-run.sh $(ASAN_BUILD) $(ASAN_LOGS) \
+	    $(ASAN_TEST_LOG) -port $(TEST_PORT) $(TEST_ARGS)
+
 # Also stops a test server left running by an interrupted run. Apache::Test
 # generates t/conf/X from t/conf/X.in, plus httpd.conf, mime.types and
 # t/htdocs/index.html; all of them start with its "generated" marker line.
 clean:
 	-@[ -f t/conf/apache_test_config.pm ] && perl t/TEST.PL -stop-httpd >/dev/null 2>&1; true
-	rm -rf .libs *.la *.lo *.slo *.o
+	rm -rf .libs *.la *.lo *.slo *.o build fuzz/build
 	rm -rf bench/out bench/__pycache__
 	rm -rf t/logs t/state t/TEST t/conf/apache_test_config.pm
+	rm -rf t/browser/node_modules
 	@find t/conf -type f -name '*.in' | sed 's/\.in$$//' | xargs -r rm -f
 	@find t -type f | while read -r f; do \
 	    head -n1 "$$f" | grep -q 'WARNING: this file is generated' && rm -f "$$f"; \

@@ -1,0 +1,162 @@
+// t/browser/driver.mjs: the browser side of t/browser.t.
+//
+//   node driver.mjs ENGINE PLAN.json RESULT.json
+//
+// Starts one headless browser (ENGINE: chromium or firefox, Debian's
+// /usr/bin/chromium or /usr/bin/firefox-esr, never a downloaded build) with
+// a fresh profile, runs the plan's cases in order and writes what the
+// browser let the page's script see to RESULT.json. It judges nothing: the
+// expectations live in t/browser.t. Exit status 0 when every case ran (even
+// if the browser refused calls), non-zero when the browser could not be
+// started or driven; RESULT.json then says why.
+//
+// PLAN.json: {hosts: [names to resolve to 127.0.0.1],
+//             cases: [{id, page: URL of page.html, sandbox: bool,
+//                      after: {case: id, ms: N},   // optional: wait until N ms
+//                                                  // after that case ended
+//                      steps: [{name, api, url, method, headers, body,
+//                               credentials}]}]}
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer from 'puppeteer-core';
+
+const [engine, planFile, resultFile] = process.argv.slice(2);
+const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
+
+// Every browser step has a bound, so a hang fails the test instead of
+// blocking CI. The whole run has one too, in case something ignores these.
+const LAUNCH_TIMEOUT_MS = 30000;
+const STEP_TIMEOUT_MS = 15000;
+const RUN_TIMEOUT_MS = 120000;
+
+const result = { engine, version: null, error: null, cases: {} };
+function save() {
+    fs.writeFileSync(resultFile, JSON.stringify(result, null, 1));
+}
+
+function withTimeout(promise, ms, what) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function launchOptions(profile) {
+    if (engine === 'chromium') {
+        return {
+            executablePath: '/usr/bin/chromium',
+            headless: true,
+            userDataDir: profile,
+            timeout: LAUNCH_TIMEOUT_MS,
+            protocolTimeout: STEP_TIMEOUT_MS,
+            args: [
+                // The machine notes' flags for Chromium as root on a closed
+                // network (puppeteer adds --headless and --user-data-dir).
+                '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic',
+                '--disable-background-networking', '--disable-component-update',
+                '--disable-sync',
+                // The page and API host names, all on the test server.
+                '--host-resolver-rules=MAP *.example.test 127.0.0.1',
+                // Plain http to our names, never an upgrade attempt to https.
+                '--disable-features=HttpsUpgrades',
+            ],
+        };
+    }
+    if (engine === 'firefox') {
+        return {
+            browser: 'firefox',
+            protocol: 'webDriverBiDi',
+            executablePath: '/usr/bin/firefox-esr',
+            headless: true,
+            userDataDir: profile,
+            timeout: LAUNCH_TIMEOUT_MS,
+            protocolTimeout: STEP_TIMEOUT_MS,
+            extraPrefsFirefox: {
+                // The page and API host names, all on 127.0.0.1.
+                'network.dns.localDomains': plan.hosts.join(','),
+                // Plain http to our names, never an upgrade attempt to https.
+                'dom.security.https_first': false,
+                'dom.security.https_first_schemeless': false,
+                'dom.security.https_only_mode': false,
+                'network.proxy.type': 0,
+            },
+        };
+    }
+    throw new Error(`unknown engine '${engine}' (chromium or firefox)`);
+}
+
+async function run() {
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), `mod_cors-${engine}-`));
+    let browser;
+    try {
+        let t0 = Date.now();
+        browser = await puppeteer.launch(launchOptions(profile));
+        result.version = await withTimeout(browser.version(), STEP_TIMEOUT_MS, 'version');
+        result.launchMs = Date.now() - t0;
+
+        // One tab per page origin, loaded once and reused by every case on
+        // that origin: the HTTP cache and preflight cache are the browser's,
+        // shared by all tabs.
+        const pages = new Map();
+        async function pageFor(url) {
+            if (!pages.has(url)) {
+                const page = await withTimeout(browser.newPage(), STEP_TIMEOUT_MS, 'new tab');
+                page.setDefaultTimeout(STEP_TIMEOUT_MS);
+                await page.goto(url, { waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
+                pages.set(url, page);
+            }
+            return pages.get(url);
+        }
+
+        const ended = {};
+        for (const c of plan.cases) {
+            const cr = (result.cases[c.id] = { steps: {}, error: null });
+            const caseStart = Date.now();
+            try {
+                if (c.after) {
+                    const wait = ended[c.after.case] + c.after.ms - Date.now();
+                    if (wait > 0) await new Promise(r => setTimeout(r, wait));
+                    cr.waitedMs = Date.now() - ended[c.after.case];
+                }
+                const page = await pageFor(c.page);
+                for (const step of c.steps) {
+                    cr.steps[step.name] = await withTimeout(
+                        page.evaluate(
+                            (s, sandbox) => (sandbox ? window.corsCallInSandbox(s) : window.corsCall(s)),
+                            step, !!c.sandbox),
+                        STEP_TIMEOUT_MS, `${c.id}/${step.name}`);
+                }
+            } catch (e) {
+                cr.error = String(e && e.message || e);
+            }
+            ended[c.id] = Date.now();
+            cr.ms = ended[c.id] - caseStart;
+            save();
+        }
+    } finally {
+        if (browser) {
+            const t0 = Date.now();
+            await withTimeout(browser.close(), STEP_TIMEOUT_MS, 'close').catch(() => {});
+            result.closeMs = Date.now() - t0;
+        }
+        fs.rmSync(profile, { recursive: true, force: true });
+    }
+}
+
+const watchdog = setTimeout(() => {
+    result.error = `whole run took more than ${RUN_TIMEOUT_MS} ms`;
+    save();
+    process.exit(3);
+}, RUN_TIMEOUT_MS);
+
+try {
+    await run();
+    save();
+    clearTimeout(watchdog);
+} catch (e) {
+    result.error = `${engine}: ${e && e.stack || e}`;
+    save();
+    process.exit(2);
+}
