@@ -1415,7 +1415,7 @@ static void cors_gather(request_rec *r, cors_request *req)
                 }
             }
         }
-        else if (options && cors_acce_s(k)
+        else if (options && (*k == 'A' || *k == 'a') && cors_acce_s(k)
                  && !strncasecmp(k, "Access-Control-Request-", 23)) {
             k += 23;
             if (!strcasecmp(k, "Method")) {
@@ -1580,7 +1580,7 @@ static int cors_scan_out(const apr_table_t *t)
         if ((*k == 'V' || *k == 'v') && !strcasecmp(k, "Vary")) {
             found |= CORS_HAS_VARY;
         }
-        else if (cors_acce_s(k)
+        else if ((*k == 'A' || *k == 'a') && cors_acce_s(k)
                  && !strncasecmp(k, "Access-Control-", 15)) {
             found |= CORS_HAS_AC;
         }
