@@ -30,8 +30,17 @@ export APXS
 TEST_ARGS ?=
 TEST_LOG  = t/logs/make-test.log
 
+# `make bench` also needs these (installed by `make bench-deps` as root).
+BENCH_DEB_PACKAGES = wrk valgrind python3 python3-flask python3-flask-cors \
+                     gunicorn
+BENCH_PYTHON ?= /usr/bin/python3
+# Settings of bench/bench.py (see README "Performance"); empty: its default.
+export BENCH_QUICK BENCH_DURATION BENCH_ROUNDS BENCH_CONNECTIONS \
+       BENCH_CALLGRIND_N BENCH_SOAK BENCH_STRICT BENCH_CASES BENCH_SKIP \
+       BENCH_OUT
+
 .PHONY: all install clean deps deps-packages test demo fuzz fuzz-deps \
-        fuzz-build test-asan asan-build soak
+        fuzz-build test-asan asan-build soak bench bench-deps
 
 all: .libs/mod_cors.so
 
@@ -90,6 +99,34 @@ deps-packages:
 $(BROWSER_MODULES): t/browser/package.json t/browser/package-lock.json | deps-packages
 	cd t/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
+
+BENCH_MISSING = missing=; \
+	command -v wrk >/dev/null 2>&1      || missing="$$missing wrk"; \
+	command -v valgrind >/dev/null 2>&1 || missing="$$missing valgrind"; \
+	$(BENCH_PYTHON) -c 'import flask, flask_cors, gunicorn' 2>/dev/null \
+	    || missing="$$missing flask/flask_cors/gunicorn"
+
+bench-deps: deps-packages
+	@$(BENCH_MISSING); \
+	[ -z "$$missing" ] && exit 0; \
+	echo "make bench-deps: missing:$$missing"; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "make bench-deps: not root; ask an admin to run:" >&2; \
+	    echo "    apt-get install $(BENCH_DEB_PACKAGES)" >&2; \
+	    exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update && \
+	apt-get install -y --no-install-recommends $(BENCH_DEB_PACKAGES) || exit 1; \
+	$(BENCH_MISSING); \
+	[ -z "$$missing" ] || { echo "make bench-deps: still missing after apt-get:$$missing" >&2; exit 1; }
+
+# Throughput (wrk), instructions (callgrind) and memory of mod_cors against
+# httpd without it; BENCH_QUICK=1 for a one-minute smoke run. Writes
+# bench/out/results.json. See README "Performance".
+bench: bench-deps
+	@$(MAKE) --no-print-directory all
+	$(BENCH_PYTHON) bench/bench.py
 
 # Passes only if the suite printed "Result: PASS" and exited 0: Apache::Test
 # exits 0 when it refuses to run, and prints "Result: NOTESTS" when every
@@ -232,6 +269,7 @@ soak: deps
 clean:
 	-@[ -f t/conf/apache_test_config.pm ] && perl t/TEST.PL -stop-httpd >/dev/null 2>&1; true
 	rm -rf .libs *.la *.lo *.slo *.o build fuzz/build
+	rm -rf bench/out bench/__pycache__
 	rm -rf t/logs t/state t/TEST t/conf/apache_test_config.pm
 	rm -rf t/browser/node_modules
 	@find t/conf -type f -name '*.in' | sed 's/\.in$$//' | xargs -r rm -f

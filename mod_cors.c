@@ -61,6 +61,17 @@
 #include "http_request.h"
 #include "util_filter.h"
 
+/* Origin and header regexes run through PCRE2's JIT where it is there:
+ * interpreted, each match costs more than the rest of the module's work
+ * for a request.  ap_regex stays for validation and as the fallback. */
+#if defined(__has_include)
+#if __has_include(<pcre2.h>)
+#define CORS_HAVE_PCRE2 1
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#endif
+#endif
+
 module AP_MODULE_DECLARE_DATA cors_module;
 
 #define CORS_UNSET (-1)
@@ -113,6 +124,9 @@ typedef struct {
 typedef struct {
     ap_regex_t *re;            /* anchored, case-insensitive */
     const char *entry;         /* as written, for logs */
+#ifdef CORS_HAVE_PCRE2
+    pcre2_code *jit;           /* the same, JIT-compiled, or NULL */
+#endif
 } cors_regex;
 
 /* The origin policy of one section (CorsOrigins + CorsOriginsMatch). */
@@ -146,6 +160,7 @@ typedef struct {
 
 typedef struct {
     const char *location;      /* section of Cors On|Off, for logs */
+    int set;                   /* some directive set something here */
     int enabled;               /* Cors */
     cors_origins *origins;     /* NULL: unset, meaning "*" */
     cors_list *methods;        /* NULL: unset, cors_default_methods */
@@ -235,8 +250,20 @@ static void *cors_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 {
     cors_dir_conf *base = basev;
     cors_dir_conf *add = addv;
-    cors_dir_conf *conf = apr_palloc(p, sizeof(*conf));
+    cors_dir_conf *conf;
 
+    /* httpd merges on every request, once per section that applies, and
+     * most sections say nothing about CORS: where one side set nothing,
+     * the merge is the other side as it is (records are read-only at
+     * request time), so no copy is made. */
+    if (!add->set) {
+        return base;
+    }
+    if (!base->set && add->enabled != CORS_UNSET) {
+        return add;
+    }
+    conf = apr_palloc(p, sizeof(*conf));
+    conf->set = 1;
     /* Messages name the section that switched CORS on or off. */
     conf->location = add->enabled != CORS_UNSET ? add->location
                                                 : base->location;
@@ -262,8 +289,7 @@ static void *cors_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 /* -------------------------------------------------------------------- */
 /* Character classes and parsers shared by config and request time       */
 
-/* RFC 9110 tchar; a switch, not strchr(), since it runs once per byte of
- * Access-Control-Request-Headers. */
+/* RFC 9110 tchar. */
 static int cors_is_tchar(unsigned char c)
 {
     if (apr_isalnum(c)) {
@@ -440,6 +466,14 @@ static char *cors_origin_key(apr_pool_t *p, const cors_origin_parts *o,
     return key;
 }
 
+#ifdef CORS_HAVE_PCRE2
+static apr_status_t cors_pcre2_free(void *code)
+{
+    pcre2_code_free(code);
+    return APR_SUCCESS;
+}
+#endif
+
 /* Compile a user regex so that it must match the whole subject. */
 static const char *cors_compile_regex(cmd_parms *cmd, const char *arg,
                                       apr_array_header_t **list)
@@ -461,6 +495,31 @@ static const char *cors_compile_regex(cmd_parms *cmd, const char *arg,
     rx = apr_array_push(*list);
     rx->re = re;
     rx->entry = arg;
+#ifdef CORS_HAVE_PCRE2
+    rx->jit = NULL;
+    /* Not in .htaccess, which is read on every request: compiling costs
+     * more there than the JIT saves. */
+    if (ap_check_cmd_context(cmd, NOT_IN_HTACCESS) == NULL) {
+        int err;
+        PCRE2_SIZE off;
+        /* The options ap_regcomp() gives AP_REG_ICASE by default. */
+        pcre2_code *code = pcre2_compile((PCRE2_SPTR)anchored,
+                                         PCRE2_ZERO_TERMINATED,
+                                         PCRE2_CASELESS | PCRE2_DOTALL
+                                         | PCRE2_DOLLAR_ENDONLY
+                                         | PCRE2_DUPNAMES,
+                                         &err, &off, NULL);
+
+        if (code && pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0) {
+            rx->jit = code;
+            apr_pool_cleanup_register(cmd->pool, code, cors_pcre2_free,
+                                      apr_pool_cleanup_null);
+        }
+        else if (code) {
+            pcre2_code_free(code);
+        }
+    }
+#endif
     return NULL;
 }
 
@@ -491,6 +550,7 @@ static const char *cors_set_onoff(cmd_parms *cmd, void *dconf,
 {
     int *field = (int *)((char *)dconf + (apr_size_t)cmd->info);
 
+    ((cors_dir_conf *)dconf)->set = 1;
     if (!strcasecmp(arg, "on")) {
         *field = 1;
     }
@@ -509,6 +569,7 @@ static const char *cors_set_credentials(cmd_parms *cmd, void *dconf,
 {
     cors_dir_conf *conf = dconf;
 
+    conf->set = 1;
     conf->credentials_where = apr_psprintf(cmd->pool, "%s:%d",
                                            cmd->directive->filename,
                                            cmd->directive->line_num);
@@ -528,6 +589,7 @@ static const char *cors_set_unsafe(cmd_parms *cmd, void *dconf,
 
 static cors_origins *cors_origins_of(cmd_parms *cmd, cors_dir_conf *conf)
 {
+    conf->set = 1;
     if (!conf->origins) {
         conf->origins = apr_pcalloc(cmd->pool, sizeof(cors_origins));
     }
@@ -708,6 +770,7 @@ static const char *cors_add_method(cmd_parms *cmd, void *dconf,
                             "method that browsers never send; remove it",
                             arg);
     }
+    conf->set = 1;
     cors_list_add(cmd->pool, &conf->methods, arg);
     return NULL;
 }
@@ -738,6 +801,7 @@ static int cors_is_forbidden_header(const char *name)
 
 static cors_headers *cors_headers_of(cmd_parms *cmd, cors_dir_conf *conf)
 {
+    conf->set = 1;
     if (!conf->allow_headers) {
         conf->allow_headers = apr_pcalloc(cmd->pool, sizeof(cors_headers));
     }
@@ -796,6 +860,7 @@ static const char *cors_add_expose_header(cmd_parms *cmd, void *dconf,
                                     "browsers never expose '%s' to scripts",
                                     arg));
     }
+    conf->set = 1;
     cors_list_add(cmd->pool, &conf->expose, arg);
     return NULL;
 }
@@ -815,6 +880,7 @@ static const char *cors_set_max_age(cmd_parms *cmd, void *dconf,
                             "of seconds (0 to 999999999)", arg);
     }
     /* Sent as a number, without the leading zeros of "0600". */
+    conf->set = 1;
     seconds = atoi(arg);
     conf->max_age = apr_itoa(cmd->pool, seconds);
     if (seconds > CORS_MAX_AGE_CHROMIUM) {
@@ -834,6 +900,7 @@ static const char *cors_set_preflight_status(cmd_parms *cmd, void *dconf,
         return apr_psprintf(cmd->pool, "CorsPreflightStatus: '%s' is not "
                             "200 or 204", arg);
     }
+    conf->set = 1;
     conf->preflight_status = atoi(arg);
     return NULL;
 }
@@ -849,17 +916,46 @@ static const cors_origins *cors_origin_policy(const cors_dir_conf *conf)
 static int cors_regex_list_match(const apr_array_header_t *list,
                                  const char *subject, const char **entry)
 {
+#ifdef CORS_HAVE_PCRE2
+    pcre2_match_data *md = NULL;
+    apr_size_t len = 0;
+#endif
+    int found = 0;
     int i;
 
-    for (i = 0; list && i < list->nelts; i++) {
+    for (i = 0; list && i < list->nelts && !found; i++) {
         const cors_regex *rx = &APR_ARRAY_IDX(list, i, cors_regex);
+#ifdef CORS_HAVE_PCRE2
+        int rc = PCRE2_ERROR_JIT_BADOPTION;
 
-        if (!ap_regexec(rx->re, subject, 0, NULL, 0)) {
+        if (rx->jit && (md || (md = pcre2_match_data_create(1, NULL)))) {
+            if (!len) {
+                len = strlen(subject);
+            }
+            rc = pcre2_jit_match(rx->jit, (PCRE2_SPTR)subject, len, 0, 0,
+                                 md, NULL);
+        }
+        /* 0 is a match too (with no room for the captures). */
+        if (rc >= 0) {
+            found = 1;
+        }
+        else if (rc != PCRE2_ERROR_NOMATCH) {
+            /* No JIT, or it gave up (stack): the interpreter decides. */
+            found = !ap_regexec(rx->re, subject, 0, NULL, 0);
+        }
+#else
+        found = !ap_regexec(rx->re, subject, 0, NULL, 0);
+#endif
+        if (found) {
             *entry = rx->entry;
-            return 1;
         }
     }
-    return 0;
+#ifdef CORS_HAVE_PCRE2
+    if (md) {
+        pcre2_match_data_free(md);
+    }
+#endif
+    return found;
 }
 
 static int cors_pattern_match(const cors_pattern *pat,
@@ -892,6 +988,14 @@ static const char *cors_match_origin(apr_pool_t *p, const cors_origins *o,
     if (!strcmp(origin, "null")) {
         *why = "the null origin is allowed only where CorsOrigins lists it";
         return o->allow_null ? "null" : NULL;
+    }
+    /* Browsers send origins exactly in the form of our keys (lower case,
+     * no default port), and a key is a valid origin: one hash lookup of
+     * the header as it came decides the usual request, unparsed. */
+    if (o->exact && !o->any
+        && (entry = apr_hash_get(o->exact, origin, APR_HASH_KEY_STRING))
+           != NULL) {
+        return entry;
     }
     *why = cors_parse_origin(origin, strlen(origin), &parts);
     if (*why) {
@@ -959,21 +1063,70 @@ static int cors_header_allowed(const cors_headers *h, const char *name,
     return cors_regex_list_match(h->regexes, name, &entry);
 }
 
+/* What each byte of Access-Control-Request-Headers is, in one lookup:
+ * a tchar (RFC 9110) maps to itself lower-cased (all of them are above
+ * CORS_ACRH_OWS), the separators to CORS_ACRH_COMMA and CORS_ACRH_OWS,
+ * anything else (NUL included) to CORS_ACRH_BAD.  A constant table, so
+ * that the parser needs no initialisation (the fuzzers call it without
+ * the hooks); cors_is_tchar() and apr_tolower() say the same. */
+#define CORS_ACRH_BAD   0
+#define CORS_ACRH_COMMA 1
+#define CORS_ACRH_OWS   2
+static const unsigned char cors_acrh_map[256] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x00 */
+    0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x08 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x10 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x18 */
+    0x02, 0x21, 0x00, 0x23, 0x24, 0x25, 0x26, 0x27,  /* 0x20 */
+    0x00, 0x00, 0x2a, 0x2b, 0x01, 0x2d, 0x2e, 0x00,  /* 0x28 */
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,  /* 0x30 */
+    0x38, 0x39, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x38 */
+    0x00, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,  /* 0x40 */
+    0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,  /* 0x48 */
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,  /* 0x50 */
+    0x78, 0x79, 0x7a, 0x00, 0x00, 0x00, 0x5e, 0x5f,  /* 0x58 */
+    0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,  /* 0x60 */
+    0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,  /* 0x68 */
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,  /* 0x70 */
+    0x78, 0x79, 0x7a, 0x00, 0x7c, 0x00, 0x7e, 0x00,  /* 0x78 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x80 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x88 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x90 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x98 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xa0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xa8 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xb0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xb8 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xc0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xc8 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xd0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xd8 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xe0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xe8 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xf0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xf8 */
+};
+
 /*
  * Check Access-Control-Request-Headers in one pass and build the
  * Access-Control-Allow-Headers answer: the names, lower-cased, joined by
  * ", ".  Returns NULL and sets v->reason/culprit when a name is refused
- * or the value is not a comma-separated list of tokens.  The answer is
- * at most twice the length of the request value, which is bounded.
+ * or the value is not a comma-separated list of tokens.  Each byte costs
+ * one table lookup and one store; the only allocation is the answer, at
+ * most 1.5 times the request value (one-byte names: "a," becomes "a, "),
+ * which is bounded.
  */
 static const char *cors_check_request_headers(apr_pool_t *p,
                                               const cors_headers *h,
                                               const char *acrh,
                                               cors_verdict *v)
 {
+    const unsigned char *s = (const unsigned char *)acrh;
     apr_size_t len = strlen(acrh);
-    const char *s = acrh;
     const char *end = acrh + len;
+    /* The default policy, "*" alone, needs no lookup per name. */
+    int star_only = h->any && !h->names && !h->regexes;
+    unsigned char c;
     char *out;
     char *o;
 
@@ -982,51 +1135,83 @@ static const char *cors_check_request_headers(apr_pool_t *p,
                     "bytes";
         return NULL;
     }
-    o = out = apr_palloc(p, 2 * len + 1);
-    while (s < end) {
-        const char *name;
-        apr_size_t n;
+    o = out = apr_palloc(p, len + len / 2 + 1);
+    c = cors_acrh_map[*s];
+    for (;;) {
+        const unsigned char *name;
         char *lower;
+        apr_size_t n;
 
-        while (s < end && (*s == ' ' || *s == '\t')) {
-            s++;
+        /* Separators and empty items; the value ends at its NUL. */
+        while (c == CORS_ACRH_COMMA || c == CORS_ACRH_OWS) {
+            c = cors_acrh_map[*++s];
         }
-        for (name = s; s < end && cors_is_tchar((unsigned char)*s); s++) {
-            /* scan the token */
-        }
-        n = s - name;
-        while (s < end && (*s == ' ' || *s == '\t')) {
-            s++;
-        }
-        if (s < end && *s != ',') {
+        if (c == CORS_ACRH_BAD) {
+            if ((const char *)s == end) {
+                break;
+            }
             v->reason = "Access-Control-Request-Headers is not a list of "
                         "header names";
-            v->culprit = s;
-            v->culprit_len = end - s;
+            v->culprit = (const char *)s;
+            v->culprit_len = end - (const char *)s;
             return NULL;
-        }
-        if (s < end) {
-            s++;
-        }
-        if (!n) {
-            continue;
         }
         if (o > out) {
             *o++ = ',';
             *o++ = ' ';
         }
-        for (lower = o; o < lower + n; o++) {
-            *o = apr_tolower(name[o - lower]);
+        name = s;
+        lower = o;
+        /* Four bytes a round: the name bytes are the bulk of the work. */
+        for (;;) {
+            o[0] = (char)c;
+            if ((c = cors_acrh_map[s[1]]) <= CORS_ACRH_OWS) {
+                o += 1;
+                s += 1;
+                break;
+            }
+            o[1] = (char)c;
+            if ((c = cors_acrh_map[s[2]]) <= CORS_ACRH_OWS) {
+                o += 2;
+                s += 2;
+                break;
+            }
+            o[2] = (char)c;
+            if ((c = cors_acrh_map[s[3]]) <= CORS_ACRH_OWS) {
+                o += 3;
+                s += 3;
+                break;
+            }
+            o[3] = (char)c;
+            o += 4;
+            s += 4;
+            if ((c = cors_acrh_map[*s]) <= CORS_ACRH_OWS) {
+                break;
+            }
         }
+        n = o - lower;
         *o = '\0';
-        if (!cors_header_allowed(h, lower, n)) {
+        if (star_only ? (n == 13 && !memcmp(lower, "authorization", 13))
+                      : !cors_header_allowed(h, lower, n)) {
             v->reason = (n == 13 && !memcmp(lower, "authorization", 13))
                         ? "header not allowed (CorsAllowHeaders * never "
                           "covers Authorization: list it by name)"
                         : "header not allowed by CorsAllowHeaders or "
                           "CorsAllowHeadersMatch";
-            v->culprit = name;
+            v->culprit = (const char *)name;
             v->culprit_len = n;
+            return NULL;
+        }
+        /* A name ends at a comma, at the end, or at white space that a
+         * comma or the end must follow. */
+        while (c == CORS_ACRH_OWS) {
+            c = cors_acrh_map[*++s];
+        }
+        if (c != CORS_ACRH_COMMA && (const char *)s != end) {
+            v->reason = "Access-Control-Request-Headers is not a list of "
+                        "header names";
+            v->culprit = (const char *)s;
+            v->culprit_len = end - (const char *)s;
             return NULL;
         }
     }
@@ -1188,41 +1373,92 @@ static const cors_dir_conf *cors_response_conf(request_rec *r)
     return (found && found->enabled == 1) ? found : NULL;
 }
 
-static void cors_gather(request_rec *r, cors_request *req)
+/* Does a header name start like Access-Control-, case-insensitively?
+ * Five bytes tell it from Accept, Accept-Ranges and the like; each byte
+ * is tested only if the ones before matched, so the NUL of a shorter
+ * name ends the test. */
+static int cors_acce_s(const char *k)
 {
-    req->method = r->method;
-    req->origin = apr_table_get(r->headers_in, "Origin");
-    req->acrm = apr_table_get(r->headers_in,
-                              "Access-Control-Request-Method");
-    req->acrh = apr_table_get(r->headers_in,
-                              "Access-Control-Request-Headers");
-    req->acrpn = apr_table_get(r->headers_in,
-                               "Access-Control-Request-Private-Network");
+    return (k[0] | 0x20) == 'a' && (k[1] | 0x20) == 'c'
+           && (k[2] | 0x20) == 'c' && (k[3] | 0x20) == 'e'
+           && (k[4] | 0x20) == 's';
 }
 
-/* A preflight this module answers itself (CorsAutomaticOptions On)? */
-static const cors_dir_conf *cors_own_preflight(request_rec *r)
+/* The request headers mod_cors reads, in one pass over headers_in
+ * instead of an apr_table_get() each: names are told apart by their
+ * first bytes before any string comparison (Accept-* and
+ * Access-Control-* part at the fourth), and only an OPTIONS request
+ * looks for the Access-Control-Request-* of a preflight.  httpd has
+ * merged repeated lines, so each name appears once; the first one wins,
+ * as with apr_table_get(). */
+static void cors_gather(request_rec *r, cors_request *req)
+{
+    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    const apr_table_entry_t *last = e + arr->nelts;
+    int options = r->method_number == M_OPTIONS;
+
+    req->method = r->method;
+    req->origin = req->acrm = req->acrh = req->acrpn = NULL;
+    for (; e < last; e++) {
+        const char *k = e->key;
+
+        if (!k || !e->val) {
+            continue;
+        }
+        if ((*k == 'O' || *k == 'o') && (k[1] == 'r' || k[1] == 'R')
+            && !strcasecmp(k, "Origin")) {
+            if (!req->origin) {
+                req->origin = e->val;
+                if (!options) {
+                    return;
+                }
+            }
+        }
+        else if (options && (*k == 'A' || *k == 'a') && cors_acce_s(k)
+                 && !strncasecmp(k, "Access-Control-Request-", 23)) {
+            k += 23;
+            if (!strcasecmp(k, "Method")) {
+                req->acrm = req->acrm ? req->acrm : e->val;
+            }
+            else if (!strcasecmp(k, "Headers")) {
+                req->acrh = req->acrh ? req->acrh : e->val;
+            }
+            else if (!strcasecmp(k, "Private-Network")) {
+                req->acrpn = req->acrpn ? req->acrpn : e->val;
+            }
+        }
+    }
+}
+
+/* A preflight this module answers itself (CorsAutomaticOptions On)?
+ * Fills req when it is one. */
+static const cors_dir_conf *cors_own_preflight(request_rec *r,
+                                               cors_request *req)
 {
     const cors_dir_conf *conf;
 
     if (r->main || r->method_number != M_OPTIONS
         || !(conf = cors_active_conf(r->per_dir_config))
-        || !CORS_FLAG(conf->automatic_options, 1)
-        || !apr_table_get(r->headers_in, "Origin")
-        || !apr_table_get(r->headers_in, "Access-Control-Request-Method")) {
+        || !CORS_FLAG(conf->automatic_options, 1)) {
         return NULL;
     }
-    return conf;
+    cors_gather(r, req);
+    return (req->origin && req->acrm) ? conf : NULL;
 }
 
 static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
                              const cors_request *req, const cors_verdict *v)
 {
     const char *what = v->preflight ? "preflight" : "request";
-    const char *origin = req->origin
-                         ? ap_escape_logitem(r->pool, req->origin)
-                         : "(none)";
+    const char *origin;
 
+    /* Nothing to do for most requests: escape only what gets logged. */
+    if (!v->misconfigured && !APLOG_R_IS_LEVEL(r, APLOG_DEBUG)) {
+        return;
+    }
+    origin = req->origin ? ap_escape_logitem(r->pool, req->origin)
+                         : "(none)";
     if (v->misconfigured) {
         /* Loud for CORS requests, quiet for the rest of the traffic. */
         ap_log_rerror(APLOG_MARK, req->origin ? APLOG_ERR : APLOG_DEBUG, 0,
@@ -1324,13 +1560,76 @@ static void cors_put(request_rec *r, const char *name, const char *value)
     }
 }
 
+/* What a response's header table holds that cors_apply() cares about. */
+#define CORS_HAS_VARY 1        /* a Vary line */
+#define CORS_HAS_AC   2        /* an Access-Control-* line */
+
+static int cors_scan_out(const apr_table_t *t)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    const apr_table_entry_t *last = e + arr->nelts;
+    int found = 0;
+
+    for (; e < last; e++) {
+        const char *k = e->key;
+
+        if (!k) {
+            continue;
+        }
+        if ((*k == 'V' || *k == 'v') && !strcasecmp(k, "Vary")) {
+            found |= CORS_HAS_VARY;
+        }
+        else if ((*k == 'A' || *k == 'a') && cors_acce_s(k)
+                 && !strncasecmp(k, "Access-Control-", 15)) {
+            found |= CORS_HAS_AC;
+        }
+    }
+    return found;
+}
+
 static void cors_apply(request_rec *r, const cors_dir_conf *conf,
                        const cors_verdict *v)
 {
     int granted = v->allow_origin != NULL;
+    int found = cors_scan_out(r->headers_out)
+                | cors_scan_out(r->err_headers_out);
 
+    /* The usual response has neither Vary nor Access-Control-* yet: one
+     * look at each table, then add, without the searches that setting
+     * or removing a name implies. */
     if (v->vary) {
-        cors_merge_vary(r);
+        if (found & CORS_HAS_VARY) {
+            cors_merge_vary(r);
+        }
+        else {
+            apr_table_addn(r->headers_out, "Vary", "Origin");
+        }
+    }
+    if (!(found & CORS_HAS_AC)) {
+        if (!granted) {
+            return;
+        }
+        apr_table_addn(r->headers_out, CORS_ACAO, v->allow_origin);
+        if (v->credentials) {
+            apr_table_addn(r->headers_out, CORS_ACAC, "true");
+        }
+        if (v->expose) {
+            apr_table_addn(r->headers_out, CORS_ACEH, v->expose);
+        }
+        if (v->allow_methods) {
+            apr_table_addn(r->headers_out, CORS_ACAM, v->allow_methods);
+        }
+        if (v->allow_headers) {
+            apr_table_addn(r->headers_out, CORS_ACAH, v->allow_headers);
+        }
+        if (v->max_age) {
+            apr_table_addn(r->headers_out, CORS_ACMA, v->max_age);
+        }
+        if (v->private_network) {
+            apr_table_addn(r->headers_out, CORS_ACAPN, "true");
+        }
+        return;
     }
     if (CORS_FLAG(conf->preserve, 0)
         && (apr_table_get(r->headers_out, CORS_ACAO)
@@ -1350,27 +1649,43 @@ static void cors_apply(request_rec *r, const cors_dir_conf *conf,
  * with them, and the fixups hook answers them without the handler. */
 static int cors_preflight_access(request_rec *r)
 {
-    return cors_own_preflight(r) ? OK : DECLINED;
+    cors_request req;
+
+    if (!cors_own_preflight(r, &req)) {
+        return DECLINED;
+    }
+    /* Kept for the fixups hook, which then need not read headers_in
+     * again. */
+    ap_set_module_config(r->request_config, &cors_module,
+                         apr_pmemdup(r->pool, &req, sizeof(req)));
+    return OK;
 }
 
+/* The answer to a preflight.  The request body, which preflights do not
+ * have, is left to httpd: returning DONE makes it finish the request
+ * with ap_finalize_request_protocol(), which discards the body (and
+ * answers an error instead if the body is malformed). */
 static int cors_preflight_fixups(request_rec *r)
 {
-    const cors_dir_conf *conf = cors_own_preflight(r);
-    cors_request req;
+    cors_request local;
+    const cors_request *req = ap_get_module_config(r->request_config,
+                                                   &cors_module);
+    const cors_dir_conf *conf;
     cors_verdict v;
-    int status;
 
+    if (req) {
+        conf = cors_active_conf(r->per_dir_config);
+    }
+    else {
+        req = &local;
+        conf = cors_own_preflight(r, &local);
+    }
     if (!conf) {
         return DECLINED;
     }
-    cors_gather(r, &req);
-    cors_decide(r->pool, conf, &req, &v);
-    cors_log_verdict(r, conf, &req, &v);
+    cors_decide(r->pool, conf, req, &v);
+    cors_log_verdict(r, conf, req, &v);
     cors_apply(r, conf, &v);
-    status = ap_discard_request_body(r);
-    if (status != OK) {
-        return status;
-    }
     r->status = conf->preflight_status ? conf->preflight_status
                                        : HTTP_NO_CONTENT;
     return DONE;
