@@ -913,7 +913,32 @@ static const cors_origins *cors_origin_policy(const cors_dir_conf *conf)
     return conf->origins ? conf->origins : &cors_any_origin;
 }
 
-static int cors_regex_list_match(const apr_array_header_t *list,
+#ifdef CORS_HAVE_PCRE2
+/* PCRE2 allocates match data through these, so that a match takes its
+ * memory from the request pool like everything else the module does at
+ * request time; the pool frees it. */
+static void *cors_pcre2_palloc(PCRE2_SIZE size, void *pool)
+{
+    return apr_palloc(pool, size);
+}
+
+static void cors_pcre2_pfree(void *block, void *pool)
+{
+    (void)block;
+    (void)pool;
+}
+
+static pcre2_match_data *cors_pcre2_match_data(apr_pool_t *p)
+{
+    pcre2_general_context *gc = pcre2_general_context_create(
+                                    cors_pcre2_palloc, cors_pcre2_pfree, p);
+
+    return gc ? pcre2_match_data_create(1, gc) : NULL;
+}
+#endif
+
+static int cors_regex_list_match(apr_pool_t *p,
+                                 const apr_array_header_t *list,
                                  const char *subject, const char **entry)
 {
 #ifdef CORS_HAVE_PCRE2
@@ -923,12 +948,15 @@ static int cors_regex_list_match(const apr_array_header_t *list,
     int found = 0;
     int i;
 
+#ifndef CORS_HAVE_PCRE2
+    (void)p;
+#endif
     for (i = 0; list && i < list->nelts && !found; i++) {
         const cors_regex *rx = &APR_ARRAY_IDX(list, i, cors_regex);
 #ifdef CORS_HAVE_PCRE2
         int rc = PCRE2_ERROR_JIT_BADOPTION;
 
-        if (rx->jit && (md || (md = pcre2_match_data_create(1, NULL)))) {
+        if (rx->jit && (md || (md = cors_pcre2_match_data(p)))) {
             if (!len) {
                 len = strlen(subject);
             }
@@ -950,11 +978,6 @@ static int cors_regex_list_match(const apr_array_header_t *list,
             *entry = rx->entry;
         }
     }
-#ifdef CORS_HAVE_PCRE2
-    if (md) {
-        pcre2_match_data_free(md);
-    }
-#endif
     return found;
 }
 
@@ -1016,7 +1039,7 @@ static const char *cors_match_origin(apr_pool_t *p, const cors_origins *o,
             return pat->entry;
         }
     }
-    if (cors_regex_list_match(o->regexes, key, &entry)) {
+    if (cors_regex_list_match(p, o->regexes, key, &entry)) {
         return entry;
     }
     *why = "it matches no CorsOrigins or CorsOriginsMatch entry";
@@ -1049,8 +1072,8 @@ static int cors_method_allowed(const cors_dir_conf *conf, const char *m)
 
 /* One lower-cased, NUL-terminated header name against the policy.  The
  * "*" of Fetch never covers Authorization, and neither does ours. */
-static int cors_header_allowed(const cors_headers *h, const char *name,
-                               apr_size_t len)
+static int cors_header_allowed(apr_pool_t *p, const cors_headers *h,
+                               const char *name, apr_size_t len)
 {
     const char *entry;
 
@@ -1060,7 +1083,7 @@ static int cors_header_allowed(const cors_headers *h, const char *name,
     if (h->any && !(len == 13 && !memcmp(name, "authorization", 13))) {
         return 1;
     }
-    return cors_regex_list_match(h->regexes, name, &entry);
+    return cors_regex_list_match(p, h->regexes, name, &entry);
 }
 
 /* What each byte of Access-Control-Request-Headers is, in one lookup:
@@ -1107,6 +1130,19 @@ static const unsigned char cors_acrh_map[256] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xf8 */
 };
 
+/* The refusal of a value that is not a list of tokens, naming the rest
+ * of it from the first byte that does not fit. */
+static const char *cors_acrh_not_a_list(cors_verdict *v,
+                                        const unsigned char *s,
+                                        const char *end)
+{
+    v->reason = "Access-Control-Request-Headers is not a list of header "
+                "names";
+    v->culprit = (const char *)s;
+    v->culprit_len = end - (const char *)s;
+    return NULL;
+}
+
 /*
  * Check Access-Control-Request-Headers in one pass and build the
  * Access-Control-Allow-Headers answer: the names, lower-cased, joined by
@@ -1150,11 +1186,7 @@ static const char *cors_check_request_headers(apr_pool_t *p,
             if ((const char *)s == end) {
                 break;
             }
-            v->reason = "Access-Control-Request-Headers is not a list of "
-                        "header names";
-            v->culprit = (const char *)s;
-            v->culprit_len = end - (const char *)s;
-            return NULL;
+            return cors_acrh_not_a_list(v, s, end);
         }
         if (o > out) {
             *o++ = ',';
@@ -1191,8 +1223,17 @@ static const char *cors_check_request_headers(apr_pool_t *p,
         }
         n = o - lower;
         *o = '\0';
+        /* A name ends at a comma, at the end, or at white space that a
+         * comma or the end must follow.  The syntax is judged before the
+         * policy, so that the log names what is really wrong. */
+        while (c == CORS_ACRH_OWS) {
+            c = cors_acrh_map[*++s];
+        }
+        if (c != CORS_ACRH_COMMA && (const char *)s != end) {
+            return cors_acrh_not_a_list(v, s, end);
+        }
         if (star_only ? (n == 13 && !memcmp(lower, "authorization", 13))
-                      : !cors_header_allowed(h, lower, n)) {
+                      : !cors_header_allowed(p, h, lower, n)) {
             v->reason = (n == 13 && !memcmp(lower, "authorization", 13))
                         ? "header not allowed (CorsAllowHeaders * never "
                           "covers Authorization: list it by name)"
@@ -1200,18 +1241,6 @@ static const char *cors_check_request_headers(apr_pool_t *p,
                           "CorsAllowHeadersMatch";
             v->culprit = (const char *)name;
             v->culprit_len = n;
-            return NULL;
-        }
-        /* A name ends at a comma, at the end, or at white space that a
-         * comma or the end must follow. */
-        while (c == CORS_ACRH_OWS) {
-            c = cors_acrh_map[*++s];
-        }
-        if (c != CORS_ACRH_COMMA && (const char *)s != end) {
-            v->reason = "Access-Control-Request-Headers is not a list of "
-                        "header names";
-            v->culprit = (const char *)s;
-            v->culprit_len = end - (const char *)s;
             return NULL;
         }
     }
