@@ -7,6 +7,10 @@ SHELL := /bin/bash
 APXS  ?= $(shell command -v apxs 2>/dev/null || echo /usr/bin/apxs)
 HTTPD ?= /usr/sbin/apache2
 APXS_CFLAGS = -Wc,-Wall -Wc,-Wextra $(EXTRA_APXS_CFLAGS)
+# mod_cors.c runs its regexes through PCRE2's JIT when pcre2.h is there
+# (Debian's apache2-dev pulls in libpcre2-dev): link the library it calls
+# rather than count on httpd having loaded it.
+PCRE2_LIBS = $(shell pcre2-config --libs8 2>/dev/null)
 
 # Debian packages installed by `make deps` (as root) when something is missing.
 # Add whatever a new test or the demo needs here.
@@ -45,7 +49,7 @@ export BENCH_QUICK BENCH_DURATION BENCH_ROUNDS BENCH_CONNECTIONS \
 all: .libs/mod_cors.so
 
 .libs/mod_cors.so: mod_cors.c
-	$(APXS) -c $(APXS_CFLAGS) mod_cors.c
+	$(APXS) -c $(APXS_CFLAGS) mod_cors.c $(PCRE2_LIBS)
 
 # Also drops cors.load and cors.conf into Debian's mods-available, where
 # there is one, so that `a2enmod cors` works.
@@ -232,7 +236,7 @@ $(ASAN_BUILD)/mod_cors.so: mod_cors.c
 	$(ASAN_CC) -shared -fPIC -g -O1 -Wall -Wextra \
 	    -Wno-missing-field-initializers -Wno-null-pointer-subtraction \
 	    $(ASAN_FLAGS) -I$$($(APXS) -q INCLUDEDIR) \
-	    $$(apr-1-config --includes --cppflags) mod_cors.c -o $@
+	    $$(apr-1-config --includes --cppflags) mod_cors.c -o $@ $(PCRE2_LIBS)
 
 asan-build: $(ASAN_BUILD)/mod_cors.so
 
