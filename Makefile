@@ -7,10 +7,12 @@ SHELL := /bin/bash
 APXS  ?= $(shell command -v apxs 2>/dev/null || echo /usr/bin/apxs)
 HTTPD ?= /usr/sbin/apache2
 APXS_CFLAGS = -Wc,-Wall -Wc,-Wextra $(EXTRA_APXS_CFLAGS)
-# mod_cors.c runs its regexes through PCRE2's JIT when pcre2.h is there
-# (Debian's apache2-dev pulls in libpcre2-dev): link the library it calls
-# rather than count on httpd having loaded it.
-PCRE2_LIBS = $(shell pcre2-config --libs8 2>/dev/null)
+# mod_cors.c runs its regexes through PCRE2's JIT when httpd itself uses
+# PCRE2 (httpd 2.4.53 and later; apxs says so), linked with the library it
+# calls rather than counting on httpd having loaded it. With an httpd on
+# PCRE1 it stays on ap_regexec().
+PCRE2_CFLAGS = $(if $(findstring pcre2,$(shell $(APXS) -q PCRE_LIBS 2>/dev/null)),-DCORS_HAVE_PCRE2)
+PCRE2_LIBS   = $(if $(PCRE2_CFLAGS),-lpcre2-8)
 
 # Debian packages installed by `make deps` (as root) when something is missing.
 # Add whatever a new test or the demo needs here.
@@ -49,7 +51,7 @@ export BENCH_QUICK BENCH_DURATION BENCH_ROUNDS BENCH_CONNECTIONS \
 all: .libs/mod_cors.so
 
 .libs/mod_cors.so: mod_cors.c
-	$(APXS) -c $(APXS_CFLAGS) mod_cors.c $(PCRE2_LIBS)
+	$(APXS) -c $(APXS_CFLAGS) $(PCRE2_CFLAGS) mod_cors.c $(PCRE2_LIBS)
 
 # Also drops cors.load and cors.conf into Debian's mods-available, where
 # there is one, so that `a2enmod cors` works.
@@ -171,7 +173,8 @@ FUZZ_CFLAGS     = -g -O1 -fno-omit-frame-pointer \
                   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                   -Wall -Wextra -Werror -Wno-comment -Wno-unused-function \
                   -Wno-missing-field-initializers -Wno-null-pointer-subtraction \
-                  -I$$($(APXS) -q INCLUDEDIR) $$(apr-1-config --includes --cppflags)
+                  -I$$($(APXS) -q INCLUDEDIR) $$(apr-1-config --includes --cppflags) \
+                  -DCORS_HAVE_PCRE2
 FUZZ_LIBS       = $$(apr-1-config --link-ld) -lpcre2-8
 
 FUZZ_MISSING = missing=; \
@@ -236,7 +239,8 @@ $(ASAN_BUILD)/mod_cors.so: mod_cors.c
 	$(ASAN_CC) -shared -fPIC -g -O1 -Wall -Wextra \
 	    -Wno-missing-field-initializers -Wno-null-pointer-subtraction \
 	    $(ASAN_FLAGS) -I$$($(APXS) -q INCLUDEDIR) \
-	    $$(apr-1-config --includes --cppflags) mod_cors.c -o $@ $(PCRE2_LIBS)
+	    $$(apr-1-config --includes --cppflags) $(PCRE2_CFLAGS) mod_cors.c -o $@ \
+	    $(PCRE2_LIBS)
 
 asan-build: $(ASAN_BUILD)/mod_cors.so
 

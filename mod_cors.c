@@ -61,15 +61,14 @@
 #include "http_request.h"
 #include "util_filter.h"
 
-/* Origin and header regexes run through PCRE2's JIT where it is there:
- * interpreted, each match costs more than the rest of the module's work
- * for a request.  ap_regex stays for validation and as the fallback. */
-#if defined(__has_include)
-#if __has_include(<pcre2.h>)
-#define CORS_HAVE_PCRE2 1
+/* Origin and header regexes run through PCRE2's JIT when httpd itself
+ * uses PCRE2 (the Makefile then defines CORS_HAVE_PCRE2 and links
+ * libpcre2-8): interpreted, each match costs more than the rest of the
+ * module's work for a request.  ap_regex stays for validation and as
+ * the fallback, in the same dialect. */
+#ifdef CORS_HAVE_PCRE2
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
-#endif
 #endif
 
 module AP_MODULE_DECLARE_DATA cors_module;
@@ -212,6 +211,14 @@ typedef struct {
     const char *culprit;       /* offending request value, not escaped */
     apr_size_t culprit_len;    /* its length */
 } cors_verdict;
+
+/* What the access hook saw of a preflight it let past authentication,
+ * for the fixups hook: the answer comes from the policy that admitted
+ * it, even if a later hook (MultiViews) changed r->per_dir_config. */
+typedef struct {
+    cors_request req;          /* the headers, read once */
+    const cors_dir_conf *conf; /* the section that answers */
+} cors_preflight_note;
 
 /* One origin split into its parts; pointers into the parsed string. */
 typedef struct {
@@ -502,13 +509,17 @@ static const char *cors_compile_regex(cmd_parms *cmd, const char *arg,
     if (ap_check_cmd_context(cmd, NOT_IN_HTACCESS) == NULL) {
         int err;
         PCRE2_SIZE off;
-        /* The options ap_regcomp() gives AP_REG_ICASE by default. */
-        pcre2_code *code = pcre2_compile((PCRE2_SPTR)anchored,
-                                         PCRE2_ZERO_TERMINATED,
-                                         PCRE2_CASELESS | PCRE2_DOTALL
-                                         | PCRE2_DOLLAR_ENDONLY
-                                         | PCRE2_DUPNAMES,
-                                         &err, &off, NULL);
+        /* The options ap_regcomp() turns AP_REG_ICASE into, with the
+         * server's RegexDefaultOptions, so that both copies are one
+         * regex. */
+        int cflags = AP_REG_ICASE | ap_regcomp_get_default_cflags();
+        pcre2_code *code = pcre2_compile(
+            (PCRE2_SPTR)anchored, PCRE2_ZERO_TERMINATED,
+            PCRE2_CASELESS | PCRE2_DUPNAMES
+            | ((cflags & AP_REG_NEWLINE) ? PCRE2_MULTILINE : 0)
+            | ((cflags & AP_REG_DOTALL) ? PCRE2_DOTALL : 0)
+            | ((cflags & AP_REG_DOLLAR_ENDONLY) ? PCRE2_DOLLAR_ENDONLY : 0),
+            &err, &off, NULL);
 
         if (code && pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0) {
             rx->jit = code;
@@ -967,8 +978,12 @@ static int cors_regex_list_match(apr_pool_t *p,
         if (rc >= 0) {
             found = 1;
         }
-        else if (rc != PCRE2_ERROR_NOMATCH) {
-            /* No JIT, or it gave up (stack): the interpreter decides. */
+        else if (rc == PCRE2_ERROR_JIT_BADOPTION
+                 || rc == PCRE2_ERROR_JIT_STACKLIMIT
+                 || rc == PCRE2_ERROR_NOMEMORY) {
+            /* No JIT code, or it ran out of stack: the interpreter
+             * decides.  Any other error (a match limit hit by a
+             * backtracking regex) is no match, and is not paid twice. */
             found = !ap_regexec(rx->re, subject, 0, NULL, 0);
         }
 #else
@@ -1148,9 +1163,10 @@ static const char *cors_acrh_not_a_list(cors_verdict *v,
  * Access-Control-Allow-Headers answer: the names, lower-cased, joined by
  * ", ".  Returns NULL and sets v->reason/culprit when a name is refused
  * or the value is not a comma-separated list of tokens.  Each byte costs
- * one table lookup and one store; the only allocation is the answer, at
- * most 1.5 times the request value (one-byte names: "a," becomes "a, "),
- * which is bounded.
+ * one table lookup and one store; the only allocation is the answer,
+ * sized len + len / 2 + 1, which the worst case fills exactly (one-byte
+ * names: "a,a" becomes "a, a"): the loop must never write past what it
+ * has read.
  */
 static const char *cors_check_request_headers(apr_pool_t *p,
                                               const cors_headers *h,
@@ -1418,8 +1434,8 @@ static int cors_acce_s(const char *k)
  * first bytes before any string comparison (Accept-* and
  * Access-Control-* part at the fourth), and only an OPTIONS request
  * looks for the Access-Control-Request-* of a preflight.  httpd has
- * merged repeated lines, so each name appears once; the first one wins,
- * as with apr_table_get(). */
+ * merged repeated request lines; where a module added one more, the
+ * first one wins, as with apr_table_get(). */
 static void cors_gather(request_rec *r, cors_request *req)
 {
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);
@@ -1678,32 +1694,33 @@ static void cors_apply(request_rec *r, const cors_dir_conf *conf,
  * with them, and the fixups hook answers them without the handler. */
 static int cors_preflight_access(request_rec *r)
 {
-    cors_request req;
+    cors_preflight_note *note = apr_palloc(r->pool, sizeof(*note));
 
-    if (!cors_own_preflight(r, &req)) {
+    if (!(note->conf = cors_own_preflight(r, &note->req))) {
         return DECLINED;
     }
     /* Kept for the fixups hook, which then need not read headers_in
-     * again. */
-    ap_set_module_config(r->request_config, &cors_module,
-                         apr_pmemdup(r->pool, &req, sizeof(req)));
+     * again, and which must answer what this hook let past
+     * authentication: it never reaches the handler. */
+    ap_set_module_config(r->request_config, &cors_module, note);
     return OK;
 }
 
-/* The answer to a preflight.  The request body, which preflights do not
- * have, is left to httpd: returning DONE makes it finish the request
- * with ap_finalize_request_protocol(), which discards the body (and
- * answers an error instead if the body is malformed). */
+/* The answer to a preflight, without the handler: returning DONE makes
+ * httpd send the status and headers set here. */
 static int cors_preflight_fixups(request_rec *r)
 {
+    const cors_preflight_note *note = ap_get_module_config(
+                                          r->request_config, &cors_module);
     cors_request local;
-    const cors_request *req = ap_get_module_config(r->request_config,
-                                                   &cors_module);
+    const cors_request *req;
     const cors_dir_conf *conf;
     cors_verdict v;
+    int rc;
 
-    if (req) {
-        conf = cors_active_conf(r->per_dir_config);
+    if (note) {
+        req = &note->req;
+        conf = note->conf;
     }
     else {
         req = &local;
@@ -1715,6 +1732,12 @@ static int cors_preflight_fixups(request_rec *r)
     cors_decide(r->pool, conf, req, &v);
     cors_log_verdict(r, conf, req, &v);
     cors_apply(r, conf, &v);
+    /* Preflights have no body, but read whatever came before r->status
+     * says 204: httpd's page for a malformed body would otherwise report
+     * the 204 as an earlier error. */
+    if ((rc = ap_discard_request_body(r)) != OK) {
+        return rc;
+    }
     r->status = conf->preflight_status ? conf->preflight_status
                                        : HTTP_NO_CONTENT;
     return DONE;

@@ -20,7 +20,7 @@
  * ref_header_list() of reference.h, an independent split-trim-check
  * parser: the module accepts exactly when the value is a list of tokens
  * whose every name the policy allows, and then answers exactly the names,
- * lower-cased, joined by ", ", at most twice as long as the value; a
+ * lower-cased, joined by ", ", at most 1.5 times as long as the value; a
  * refusal has a reason and a culprit inside the value.
  */
 
@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         FZ_CHECK(!strcmp(out, expect), "answer '%s', expected '%s'", out,
                  expect);
-        FZ_CHECK(strlen(out) <= 2 * strlen(acrh), "answer too long");
+        FZ_CHECK(2 * strlen(out) <= 3 * strlen(acrh), "answer too long");
         FZ_CHECK(!strpbrk(out, "\r\n"), "line break in the answer");
     }
     else {

@@ -78,6 +78,11 @@
 /* server/util_pcre.c: the default compile flags of httpd 2.4. */
 static int fz_default_cflags = AP_REG_DEFAULT;
 
+AP_DECLARE(int) ap_regcomp_get_default_cflags(void)
+{
+    return fz_default_cflags;
+}
+
 AP_DECLARE(int) ap_regcomp(ap_regex_t *preg, const char *pattern, int cflags)
 {
     uint32_t capcount;
