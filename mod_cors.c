@@ -705,6 +705,43 @@ static const char *cors_add_origin(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* Where a regex has a bare '.' right before a letter or digit, as in
+ * "https://app.example.com", return it: it matches any character, so
+ * "https://appXexample.com" is allowed too, which is rarely meant.  A
+ * '.' before a quantifier (".*", ".+") is a wildcard on purpose; escaped
+ * dots and dots inside [...] are left alone. */
+static const char *cors_bare_dot(const char *re)
+{
+    const char *s;
+    int in_class = 0;
+
+    for (s = re; *s; s++) {
+        if (*s == '\\') {
+            if (!s[1]) {
+                break;
+            }
+            s++;
+        }
+        else if (in_class) {
+            in_class = *s != ']';
+        }
+        else if (*s == '[') {
+            in_class = 1;
+            /* A ']' right after '[' or '[^' is a member, not the end. */
+            if (s[1] == '^') {
+                s++;
+            }
+            if (s[1] == ']') {
+                s++;
+            }
+        }
+        else if (*s == '.' && apr_isalnum(s[1])) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
 static const char *cors_add_origin_regex(cmd_parms *cmd, void *dconf,
                                          const char *arg)
 {
@@ -717,6 +754,12 @@ static const char *cors_add_origin_regex(cmd_parms *cmd, void *dconf,
         return err;
     }
     rx = &APR_ARRAY_IDX(o->regexes, o->regexes->nelts - 1, cors_regex);
+    if (cors_bare_dot(arg)) {
+        cors_warn(cmd, apr_psprintf(cmd->pool, "CorsOriginsMatch: the '.' "
+                                    "in '%s' matches any character, not "
+                                    "just a dot; write '\\.' for a dot",
+                                    arg));
+    }
     for (i = 0; cors_probe_origins[i]; i++) {
         if (!ap_regexec(rx->re, cors_probe_origins[i], 0, NULL, 0)) {
             o->match_all = 1;

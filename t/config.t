@@ -111,6 +111,16 @@ rejects 'CorsOrigins: bad 150th of 200 origins is still checked',
 rejects 'CorsOriginsMatch (', 'CorsOriginsMatch (', CorsOriginsMatch => '(', qr/regular expression|regex/;
 rejects 'CorsOriginsMatch [a-', 'CorsOriginsMatch [a-', CorsOriginsMatch => '[a-', qr/regular expression|regex/;
 passes 'CorsOriginsMatch https://.*\.example\.com', 'CorsOriginsMatch https://.*\.example\.com';
+# A bare '.' before a letter or digit matches any character: warn, naming
+# the regex (the error log doubles its backslashes). Escaped, bracketed and quantified dots are what they look like.
+warns 'CorsOriginsMatch https://app.example\.com warns (bare dot)',
+    'CorsOriginsMatch https://app.example\.com',
+    qr/CorsOriginsMatch[^\n]*https:\/\/app\.example\\+\.com[^\n]*any character/;
+warns 'CorsOriginsMatch https?://[a-z]+.example.com warns (bare dot)',
+    'CorsOriginsMatch https?://[a-z]+.example.com', qr/CorsOriginsMatch[^\n]*\\\./;
+passes 'CorsOriginsMatch https://[a-z.]+\.example\.com', 'CorsOriginsMatch https://[a-z.]+\.example\.com';
+passes 'CorsOriginsMatch https://app[.]example[.]com', 'CorsOriginsMatch https://app[.]example[.]com';
+passes 'CorsOriginsMatch https://.+\.example\.com', 'CorsOriginsMatch https://.+\.example\.com';
 
 # ------------------------------------------------------------ CorsMethods
 # Forbidden methods (any case): "remove it".
