@@ -27,6 +27,7 @@ NODE_PACKAGES = $$(command -v node >/dev/null 2>&1 || echo nodejs) \
 # t/browser.t's npm modules (puppeteer-core), as pinned by the lock file.
 # npm ci writes node_modules/.package-lock.json; its date says when.
 BROWSER_MODULES = t/browser/node_modules/.package-lock.json
+DEPS_PACKAGES = $(DEB_PACKAGES) $(NODE_PACKAGES)
 
 # `-port select`: Apache::Test picks a free base port (8529, 8549, ...) on
 # every run, so two checkouts can run their suites at once. A number forces it.
@@ -67,6 +68,27 @@ install: all
 	    echo "installed cors.load and cors.conf in $(MODS_AVAILABLE)"; \
 	fi
 
+# $(call apt_install,NAME,CHECK,PACKAGES): run the shell snippet in the
+# variable named CHECK, which lists in $$missing what is not there; if
+# anything is, install the packages in the variable named PACKAGES with
+# apt-get as root, or print the apt-get line and fail as another user.
+# Names, not values, because a check may hold commas.
+define apt_install
+@$($(2)); \
+[ -z "$$missing" ] && exit 0; \
+echo "make $(1): missing:$$missing"; \
+if [ "$$(id -u)" -ne 0 ]; then \
+    echo "make $(1): not root; ask an admin to run:" >&2; \
+    echo "    apt-get install $($(3))" >&2; \
+    exit 1; \
+fi; \
+export DEBIAN_FRONTEND=noninteractive; \
+apt-get update && \
+apt-get install -y --no-install-recommends $($(3)) || exit 1; \
+$($(2)); \
+[ -z "$$missing" ] || { echo "make $(1): still missing after apt-get:$$missing" >&2; exit 1; }
+endef
+
 # Install the system packages the build and the suite need, if any is missing,
 # then the npm modules of the browser tests.
 # Prints what is missing: apxs, httpd, a C compiler, Apache::Test, LWP, curl,
@@ -87,19 +109,7 @@ MISSING = missing=; \
 deps: deps-packages $(BROWSER_MODULES)
 
 deps-packages:
-	@$(MISSING); \
-	[ -z "$$missing" ] && exit 0; \
-	echo "make deps: missing:$$missing"; \
-	if [ "$$(id -u)" -ne 0 ]; then \
-	    echo "make deps: not root; ask an admin to run:" >&2; \
-	    echo "    apt-get install $(DEB_PACKAGES) $(NODE_PACKAGES)" >&2; \
-	    exit 1; \
-	fi; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get update && \
-	apt-get install -y --no-install-recommends $(DEB_PACKAGES) $(NODE_PACKAGES) || exit 1; \
-	$(MISSING); \
-	[ -z "$$missing" ] || { echo "make deps: still missing after apt-get:$$missing" >&2; exit 1; }
+	$(call apt_install,deps,MISSING,DEPS_PACKAGES)
 
 # No install scripts and no browser download: the tests use Debian's browsers.
 $(BROWSER_MODULES): t/browser/package.json t/browser/package-lock.json | deps-packages
@@ -113,19 +123,7 @@ BENCH_MISSING = missing=; \
 	    || missing="$$missing flask/flask_cors/gunicorn"
 
 bench-deps: deps-packages
-	@$(BENCH_MISSING); \
-	[ -z "$$missing" ] && exit 0; \
-	echo "make bench-deps: missing:$$missing"; \
-	if [ "$$(id -u)" -ne 0 ]; then \
-	    echo "make bench-deps: not root; ask an admin to run:" >&2; \
-	    echo "    apt-get install $(BENCH_DEB_PACKAGES)" >&2; \
-	    exit 1; \
-	fi; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get update && \
-	apt-get install -y --no-install-recommends $(BENCH_DEB_PACKAGES) || exit 1; \
-	$(BENCH_MISSING); \
-	[ -z "$$missing" ] || { echo "make bench-deps: still missing after apt-get:$$missing" >&2; exit 1; }
+	$(call apt_install,bench-deps,BENCH_MISSING,BENCH_DEB_PACKAGES)
 
 # Throughput (wrk), instructions (callgrind) and memory of mod_cors against
 # httpd without it; BENCH_QUICK=1 for a one-minute smoke run. Writes
@@ -192,19 +190,7 @@ FUZZ_MISSING = missing=; \
 	fi
 
 fuzz-deps:
-	@$(FUZZ_MISSING); \
-	[ -z "$$missing" ] && exit 0; \
-	echo "make fuzz-deps: missing:$$missing"; \
-	if [ "$$(id -u)" -ne 0 ]; then \
-	    echo "make fuzz-deps: not root; ask an admin to run:" >&2; \
-	    echo "    apt-get install $(FUZZ_PACKAGES)" >&2; \
-	    exit 1; \
-	fi; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get update && \
-	apt-get install -y --no-install-recommends $(FUZZ_PACKAGES) || exit 1; \
-	$(FUZZ_MISSING); \
-	[ -z "$$missing" ] || { echo "make fuzz-deps: still missing after apt-get:$$missing" >&2; exit 1; }
+	$(call apt_install,fuzz-deps,FUZZ_MISSING,FUZZ_PACKAGES)
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/harness.h fuzz/reference.h mod_cors.c
 	@mkdir -p $(FUZZ_BUILD)
@@ -255,20 +241,13 @@ test-asan: deps fuzz-deps
 # environment by soak.py. Installs wrk (and python3) like `make deps`.
 SOAK_SECONDS ?= 120
 SOAK_PACKAGES = wrk python3
+SOAK_MISSING = missing=; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	[ -x /usr/bin/python3 ]        || missing="$$missing python3"
 
 soak: deps
 	@$(MAKE) --no-print-directory all
-	@if ! command -v wrk >/dev/null 2>&1 || [ ! -x /usr/bin/python3 ]; then \
-	    echo "make soak: missing: wrk or /usr/bin/python3"; \
-	    if [ "$$(id -u)" -ne 0 ]; then \
-	        echo "make soak: not root; ask an admin to run:" >&2; \
-	        echo "    apt-get install $(SOAK_PACKAGES)" >&2; \
-	        exit 1; \
-	    fi; \
-	    export DEBIAN_FRONTEND=noninteractive; \
-	    apt-get update && \
-	    apt-get install -y --no-install-recommends $(SOAK_PACKAGES) || exit 1; \
-	fi
+	$(call apt_install,soak,SOAK_MISSING,SOAK_PACKAGES)
 	SOAK_SECONDS=$(SOAK_SECONDS) HTTPD=$(HTTPD) /usr/bin/python3 soak/soak.py
 
 # Also stops a test server left running by an interrupted run. Apache::Test
