@@ -102,8 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *err = fz_call(conf, p, "CorsOrigins", arg);
         int ok = ref_add(p, &rp, arg);
 
-        FZ_CHECK((err == NULL) == ok, "CorsOrigins '%s': module says %s, reference "
-                 "says %s", arg, err ? err : "valid",
+        FZ_CHECK((err == NULL) == ok, "CorsOrigins '%s': module says %s, "
+                 "reference says %s", arg, err ? err : "valid",
                  ok ? "valid" : "invalid");
     }
     fz_call(conf, p, "CorsSupportsCredentials", credentials ? "On" : "Off");
