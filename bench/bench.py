@@ -208,6 +208,17 @@ def fill(template, values):
     return text
 
 
+def terminate(proc, timeout):
+    """SIGTERM, then SIGKILL if the process is still there after timeout
+    seconds."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Bench:
     def __init__(self):
         self.work = tempfile.mkdtemp(prefix="mod_cors-bench-")
@@ -282,12 +293,7 @@ class Bench:
     def stop(self, name):
         proc = self.procs.pop(name, None)
         if proc and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            terminate(proc, 30)
         try:
             with open(os.path.join(self.work, name + ".error_log")) as f:
                 for line in f:
@@ -553,12 +559,7 @@ def callgrind_run(b, inst, req, count, tag):
             c.send(data)
         c.close()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(300)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc, 300)
     return out
 
 
