@@ -1636,9 +1636,20 @@ static void cors_merge_vary(request_rec *r)
 }
 
 /* Set a CORS header in headers_out, or drop it, and drop any copy in
- * err_headers_out: exactly one line, whoever set it before. */
-static void cors_put(request_rec *r, const char *name, const char *value)
+ * err_headers_out: exactly one line, whoever set it before.  Inline:
+ * cors_apply() calls it seven times a response, mostly with nothing to
+ * add. */
+static APR_INLINE void cors_put(request_rec *r, int clean,
+                                const char *name, const char *value)
 {
+    /* Neither table has an Access-Control-* line (the usual response):
+     * add, without the searches that setting or removing implies. */
+    if (clean) {
+        if (value) {
+            apr_table_addn(r->headers_out, name, value);
+        }
+        return;
+    }
     apr_table_unset(r->err_headers_out, name);
     if (value) {
         apr_table_setn(r->headers_out, name, value);
@@ -1682,10 +1693,8 @@ static void cors_apply(request_rec *r, const cors_dir_conf *conf,
     int granted = v->allow_origin != NULL;
     int found = cors_scan_out(r->headers_out)
                 | cors_scan_out(r->err_headers_out);
+    int clean = !(found & CORS_HAS_AC);
 
-    /* The usual response has neither Vary nor Access-Control-* yet: one
-     * look at each table, then add, without the searches that setting
-     * or removing a name implies. */
     if (v->vary) {
         if (found & CORS_HAS_VARY) {
             cors_merge_vary(r);
@@ -1694,43 +1703,19 @@ static void cors_apply(request_rec *r, const cors_dir_conf *conf,
             apr_table_addn(r->headers_out, "Vary", "Origin");
         }
     }
-    if (!(found & CORS_HAS_AC)) {
-        if (!granted) {
-            return;
-        }
-        apr_table_addn(r->headers_out, CORS_ACAO, v->allow_origin);
-        if (v->credentials) {
-            apr_table_addn(r->headers_out, CORS_ACAC, "true");
-        }
-        if (v->expose) {
-            apr_table_addn(r->headers_out, CORS_ACEH, v->expose);
-        }
-        if (v->allow_methods) {
-            apr_table_addn(r->headers_out, CORS_ACAM, v->allow_methods);
-        }
-        if (v->allow_headers) {
-            apr_table_addn(r->headers_out, CORS_ACAH, v->allow_headers);
-        }
-        if (v->max_age) {
-            apr_table_addn(r->headers_out, CORS_ACMA, v->max_age);
-        }
-        if (v->private_network) {
-            apr_table_addn(r->headers_out, CORS_ACAPN, "true");
-        }
-        return;
-    }
-    if (CORS_FLAG(conf->preserve, 0)
+    if (!clean && CORS_FLAG(conf->preserve, 0)
         && (apr_table_get(r->headers_out, CORS_ACAO)
             || apr_table_get(r->err_headers_out, CORS_ACAO))) {
         return;
     }
-    cors_put(r, CORS_ACAO, v->allow_origin);
-    cors_put(r, CORS_ACAC, granted && v->credentials ? "true" : NULL);
-    cors_put(r, CORS_ACEH, granted ? v->expose : NULL);
-    cors_put(r, CORS_ACAM, granted ? v->allow_methods : NULL);
-    cors_put(r, CORS_ACAH, granted ? v->allow_headers : NULL);
-    cors_put(r, CORS_ACMA, granted ? v->max_age : NULL);
-    cors_put(r, CORS_ACAPN, granted && v->private_network ? "true" : NULL);
+    cors_put(r, clean, CORS_ACAO, v->allow_origin);
+    cors_put(r, clean, CORS_ACAC, granted && v->credentials ? "true" : NULL);
+    cors_put(r, clean, CORS_ACEH, granted ? v->expose : NULL);
+    cors_put(r, clean, CORS_ACAM, granted ? v->allow_methods : NULL);
+    cors_put(r, clean, CORS_ACAH, granted ? v->allow_headers : NULL);
+    cors_put(r, clean, CORS_ACMA, granted ? v->max_age : NULL);
+    cors_put(r, clean, CORS_ACAPN,
+             granted && v->private_network ? "true" : NULL);
 }
 
 /* Let preflights through authentication: browsers never send credentials
