@@ -1722,15 +1722,16 @@ static void cors_apply(request_rec *r, const cors_dir_conf *conf,
  * with them, and the fixups hook answers them without the handler. */
 static int cors_preflight_access(request_rec *r)
 {
-    cors_preflight_note *note = apr_palloc(r->pool, sizeof(*note));
+    cors_preflight_note note;
 
-    if (!(note->conf = cors_own_preflight(r, &note->req))) {
+    if (!(note.conf = cors_own_preflight(r, &note.req))) {
         return DECLINED;
     }
     /* Kept for the fixups hook, which then need not read headers_in
      * again, and which must answer what this hook let past
      * authentication: it never reaches the handler. */
-    ap_set_module_config(r->request_config, &cors_module, note);
+    ap_set_module_config(r->request_config, &cors_module,
+                         apr_pmemdup(r->pool, &note, sizeof(note)));
     return OK;
 }
 
