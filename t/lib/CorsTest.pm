@@ -7,12 +7,15 @@ use warnings;
 use Apache::Test ();
 use Apache::TestRequest ();
 use HTTP::Request ();
-use File::Spec::Functions qw(catfile);
+use File::Spec::Functions qw(catfile rel2abs);
+use File::Basename qw(basename dirname);
+use Cwd ();
 use Exporter 'import';
 
 our @EXPORT = qw(
     cors_request preflight header_values header_tokens
     config_check config_error error_log_mark error_log_since
+    module_under_test
     cors_lines vary_origin
     $ACAO $ACAC $ACEH $ACAM $ACAH $ACMA $ACAPN
 );
@@ -102,38 +105,78 @@ sub vary_origin {
 
 sub ua { Apache::TestRequest::user_agent() }
 
+# ------------------------------------------------------ the module under test
+
+# The repository this file belongs to (t/lib/CorsTest.pm -> ../..).
+my $TOP = dirname(dirname(dirname(Cwd::abs_path(__FILE__))));
+
+# module_under_test() -> absolute path of the mod_cors.so every test server
+# and every `apache2 -t` must load: $ENV{MOD_CORS_SO} if set (`make
+# test-asan`: build/asan/mod_cors.so), else <repo>/.libs/mod_cors.so. Never
+# an installed module: t/TEST.PL uses this for the server's LoadModule (and
+# exports the absolute path in MOD_CORS_SO, so the .t processes agree),
+# config_check for its LoadModule. Symbolic links are resolved.
+sub module_under_test {
+    my $so = $ENV{MOD_CORS_SO};
+    $so = catfile($TOP, '.libs', 'mod_cors.so') unless defined $so && length $so;
+    $so = rel2abs($so);
+    return Cwd::abs_path($so) // $so;
+}
+
 # ------------------------------------------------------- startup validation
 
 my $seq = 0;
 
 # config_check($directives, modules => [qw(headers ...)]) -> ($ok, $output)
 # Writes a minimal httpd config (ServerRoot t/, the MPM, authz_core, the
-# modules named, mod_cors from .libs) followed by $directives to
+# modules named, then module_under_test()) followed by $directives to
 # t/logs/config_check_<pid>_<n>.conf, runs `apache2 -t -f FILE` and returns
 # whether it printed Syntax OK and exited 0, and its stdout+stderr (errors
 # and startup warnings). Line numbers in messages refer to that temporary
 # file (set CORSTEST_KEEP_CONF=1 to keep it).
+# Guard, so that a test can never judge another mod_cors (such as one
+# installed in the system): dies without running anything unless the file
+# has exactly one LoadModule of cors_module or of a mod_cors*.so, naming
+# module_under_test(), and no Include; then dies unless `apache2 -t -D
+# DUMP_MODULES -f FILE` lists cors_module exactly once, as a shared module
+# (for a file httpd rejects, which prints no list, the same check runs once
+# on its first lines, up to that LoadModule).
 sub config_check {
     my ($directives, %opt) = @_;
     my $cfg  = Apache::Test::config();
     my $vars = $cfg->{vars};
 
+    my $header = config_header(@{ $opt{modules} || [] });
+    my $text = $header . $directives . "\n";
     my $file = catfile($vars->{t_logs}, sprintf 'config_check_%d_%d.conf', $$, ++$seq);
-    open my $fh, '>', $file or die "open $file: $!";
-    print $fh config_header(@{ $opt{modules} || [] });
-    print $fh $directives, "\n";
-    close $fh or die "close $file: $!";
+    check_config_text($text, $file);
+    write_file($file, $text);
 
+    my ($status, $out) = run_httpd($vars->{httpd}, '-t', '-f', $file);
+    my $ok = $status == 0 && $out =~ /Syntax OK/;
+    check_dumped_modules($file, $header);
+    unlink $file unless $ENV{CORSTEST_KEEP_CONF};
+    return ($ok, $out);
+}
+
+sub write_file {
+    my ($file, $text) = @_;
+    open my $fh, '>', $file or die "open $file: $!";
+    print $fh $text;
+    close $fh or die "close $file: $!";
+}
+
+# run_httpd(@command) -> ($?, stdout and stderr)
+sub run_httpd {
+    my @cmd = @_;
     my $pid = open(my $out, '-|') // die "fork: $!";
     if (!$pid) {
         open STDERR, '>&', \*STDOUT or die;
-        exec $vars->{httpd}, '-t', '-f', $file or die "exec $vars->{httpd}: $!";
+        exec @cmd or die "exec $cmd[0]: $!";
     }
     my $text = do { local $/; <$out> } // '';
     close $out;
-    my $ok = $? == 0 && $text =~ /Syntax OK/;
-    unlink $file unless $ENV{CORSTEST_KEEP_CONF};
-    return ($ok, $text);
+    return ($?, $text);
 }
 
 # config_error($directives, %opt) -> apache2 -t's output if the config was
@@ -148,6 +191,8 @@ sub config_header {
     my $cfg  = Apache::Test::config();
     my $vars = $cfg->{vars};
     my $mods = $cfg->{modules};
+    my $so   = module_under_test();
+    die "config_check: $so not found; run `make` first\n" unless -f $so;
 
     my ($mpm) = grep { /^mod_mpm_/ } sort keys %$mods;
     my @load;
@@ -156,6 +201,8 @@ sub config_header {
         my $c = "mod_$m.c";
         $c = $m if $m =~ /^mod_.*\.c$/;
         die "config_check: module $m unknown to the test config\n" unless $mods->{$c};
+        die "config_check: mod_cors is loaded from module_under_test(), "
+          . "not from the module list\n" if $c =~ /^mod_cors/;
         push @load, $c;
     }
     my $text = qq{ServerRoot "$vars->{serverroot}"\n}
@@ -166,8 +213,102 @@ sub config_header {
         (my $name = $c) =~ s/^mod_(.*)\.c$/${1}_module/;
         $text .= qq{<IfModule !$c>\nLoadModule $name "$mods->{$c}"\n</IfModule>\n};
     }
-    $text .= qq{LoadModule cors_module "$mods->{'mod_cors.c'}"\n};
+    # Not $mods->{'mod_cors.c'}: in a .t process Apache::Test rebuilds its
+    # module list from the system's httpd config, where an installed
+    # mod_cors (a2enmod cors) would win over the build under test.
+    $text .= qq{LoadModule cors_module "$so"\n};
     return $text;
+}
+
+# cors_loads($text) -> the [module, file] of every LoadModule line in $text
+# that loads cors_module or a file named mod_cors*.so (in any section).
+sub cors_loads {
+    my ($text) = @_;
+    my @out;
+    for (split /\n/, $text) {
+        next unless /^\s*LoadModule\s+(\S+)\s+(?:"([^"]*)"|(\S+))/i;
+        my ($name, $path) = ($1, $2 // $3);
+        push @out, [$name, $path]
+            if $name eq 'cors_module' || basename($path) =~ /^mod_cors.*\.so/;
+    }
+    return @out;
+}
+
+# config_cors_loads($file, $server_root) -> like cors_loads, [module, file,
+# "conf:line"], for an httpd config file and every file it Includes (globs
+# expanded, relative paths taken from $server_root, default the test
+# config's ServerRoot, t/).
+sub config_cors_loads {
+    my ($file, $root, $seen) = @_;
+    $root //= Apache::Test::vars('serverroot');
+    $seen ||= {};
+    return () if $seen->{$file}++;
+    open my $fh, '<', $file or die "config_cors_loads: $file: $!\n";
+    my @out;
+    while (my $line = <$fh>) {
+        if ($line =~ /^\s*Include(?:Optional)?\s+(?:"([^"]*)"|(\S+))/i) {
+            my $inc = $1 // $2;
+            $inc = catfile($root, $inc) unless $inc =~ m{^/};
+            push @out, config_cors_loads($_, $root, $seen) for sort glob $inc;
+        }
+        elsif (my ($load) = cors_loads($line)) {
+            push @out, [ @$load, "$file:$." ];
+        }
+    }
+    return @out;
+}
+
+# Dies unless the config $text (to be written to $file) loads mod_cors
+# exactly once, from module_under_test(), and includes no other file.
+sub check_config_text {
+    my ($text, $file) = @_;
+    my $so = module_under_test();
+    my @bad;
+    my @loads = cors_loads($text);
+    push @bad, 'no LoadModule of mod_cors' unless @loads;
+    push @bad, scalar(@loads) . ' LoadModule lines of mod_cors' if @loads > 1;
+    push @bad, "LoadModule $_->[0] $_->[1]: not cors_module from $so"
+        for grep { $_->[0] ne 'cors_module' || $_->[1] ne $so } @loads;
+    push @bad, "an Include line ($1)"
+        if $text =~ /^\s*(Include(?:Optional)?\s+.*)$/mi;
+    die "config_check: refusing to run apache2 -t on $file, which must load "
+      . "the module under test ($so) exactly once and nothing else of "
+      . "mod_cors:\n  " . join("\n  ", @bad) . "\n" if @bad;
+}
+
+# dumped_modules($file) -> httpd's list of the modules $file loads
+# (`apache2 -t -D DUMP_MODULES -f $file`), e.g. "cors_module (shared)";
+# an empty list if httpd rejects the file.
+sub dumped_modules {
+    my ($file) = @_;
+    my $httpd = Apache::Test::vars('httpd');
+    my (undef, $out) = run_httpd($httpd, '-t', '-D', 'DUMP_MODULES', '-f', $file);
+    return () unless $out =~ /^Loaded Modules:\n((?:[ \t]+\S+ \(\w+\)\n)*)/m;
+    return map { s/^\s+//r } split /\n/, $1;
+}
+
+# Dies unless httpd lists cors_module once, as a shared module, for $file,
+# or, if httpd rejects $file, for its $header alone (checked once per
+# header and process).
+my %header_checked;
+sub check_dumped_modules {
+    my ($file, $header) = @_;
+    my @mods = dumped_modules($file);
+    my $what = $file;
+    if (!@mods) {
+        return if $header_checked{$header};
+        $what = "$file.header";
+        write_file($what, $header);
+        @mods = dumped_modules($what);
+        unlink $what unless $ENV{CORSTEST_KEEP_CONF};
+    }
+    my @cors = grep { /^cors_module\b/ } @mods;
+    die "config_check: `apache2 -t -D DUMP_MODULES -f $what` "
+      . (@mods ? 'listed cors_module ' . @cors . ' times (' . join(', ', @cors) . ')'
+               : 'printed no module list')
+      . ', expected it once, shared, from ' . module_under_test() . "\n"
+        unless @cors == 1 && $cors[0] eq 'cors_module (shared)';
+    $header_checked{$header} = 1 if $what ne $file;
 }
 
 # --------------------------------------------------------------- error_log
