@@ -115,12 +115,71 @@ my $TOP = dirname(dirname(dirname(Cwd::abs_path(__FILE__))));
 # test-asan`: build/asan/mod_cors.so), else <repo>/.libs/mod_cors.so. Never
 # an installed module: t/TEST.PL uses this for the server's LoadModule (and
 # exports the absolute path in MOD_CORS_SO, so the .t processes agree),
-# config_check for its LoadModule. Symbolic links are resolved.
+# config_check for its LoadModule, t/00_module.t to check what the running
+# server mapped. Symbolic links are resolved, as in /proc/PID/maps.
 sub module_under_test {
     my $so = $ENV{MOD_CORS_SO};
     $so = catfile($TOP, '.libs', 'mod_cors.so') unless defined $so && length $so;
     $so = rel2abs($so);
     return Cwd::abs_path($so) // $so;
+}
+
+# mapped_cors_modules($pid) -> the distinct files whose name starts with
+# "mod_cors" and ends in ".so" that process $pid has mapped, from
+# /proc/PID/maps, each { path, dev => "MAJOR:MINOR" (hex), ino, deleted }.
+# Dies if the maps file cannot be read.
+sub mapped_cors_modules {
+    my ($pid) = @_;
+    open my $fh, '<', "/proc/$pid/maps" or die "/proc/$pid/maps: $!\n";
+    my (%seen, @out);
+    while (<$fh>) {
+        my (undef, undef, undef, $dev, $ino, $path) = split ' ', $_, 6;
+        next unless defined $path;
+        chomp $path;
+        my $deleted = $path =~ s/ \(deleted\)$//;
+        next unless basename($path) =~ /^mod_cors.*\.so/;
+        next if $seen{"$dev $ino $path"}++;
+        push @out, { path => $path, dev => lc $dev, ino => $ino,
+                     deleted => $deleted ? 1 : 0 };
+    }
+    return @out;
+}
+
+# "MAJOR:MINOR" in hex as /proc/PID/maps writes it, for a stat() st_dev
+# (glibc's encoding of dev_t).
+sub dev_string {
+    my ($dev) = @_;
+    my $major = (($dev >> 8) & 0xfff) | (($dev >> 32) & ~0xfff);
+    my $minor = ($dev & 0xff) | (($dev >> 12) & ~0xff);
+    return sprintf '%02x:%02x', $major, $minor;
+}
+
+# module_problems($pid, $so) -> what is wrong with the mod_cors process $pid
+# has mapped, compared with the file $so (default module_under_test()); an
+# empty list when it mapped exactly one mod_cors*.so and that is $so (same
+# path, same device and inode, not replaced since).
+sub module_problems {
+    my ($pid, $so) = @_;
+    $so //= module_under_test();
+    my @st = stat $so or return ("$so: $!");
+    my ($dev, $ino) = (dev_string($st[0]), $st[1]);
+    my @maps = mapped_cors_modules($pid);
+    return ("process $pid has no mod_cors*.so mapped") unless @maps;
+    my @bad;
+    push @bad, "process $pid has " . @maps . " mod_cors*.so mapped: "
+        . join(', ', map { "$_->{path} ($_->{dev} $_->{ino})" } @maps)
+        if @maps > 1;
+    for my $m (@maps) {
+        my @why;
+        push @why, "not the path $so" if $m->{path} ne $so;
+        push @why, "device:inode $m->{dev} $m->{ino}, not $dev $ino"
+            if $m->{dev} ne $dev || $m->{ino} ne $ino;
+        push @why, 'deleted or replaced since the server started'
+            if $m->{deleted};
+        push @bad, "process $pid mapped $m->{path}: " . join('; ', @why)
+            if @why;
+    }
+    return @bad;
 }
 
 # ------------------------------------------------------- startup validation
