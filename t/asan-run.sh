@@ -7,7 +7,10 @@
 # must be loaded before anything else: BUILD_DIR/httpd, a wrapper written
 # here, sets LD_PRELOAD and the sanitizer options and execs the real httpd.
 # Only httpd (and the `apache2 -t` runs of t/config.t, which use the same
-# binary) get the runtime; perl and the test clients do not. Reports of
+# binary) get the runtime; perl and the test clients do not. MOD_CORS_SO
+# makes this file the module under test (CorsTest::module_under_test):
+# t/00_module.t fails the run if the server mapped any other mod_cors, and
+# config_check refuses to load another. Reports of
 # both sanitizers go to LOG_DIR/sanitizer.PID (world-writable: the children
 # run as nobody when the suite runs as root).
 #
