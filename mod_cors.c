@@ -2009,12 +2009,21 @@ static const command_rec cors_cmds[] = {
 static void cors_register_hooks(apr_pool_t *p)
 {
     static const char *const after_headers[] = { "mod_headers.c", NULL };
+    /* Both register their fixups APR_HOOK_FIRST too; without these lists
+     * the LoadModule order would decide.  mod_rewrite's per-directory
+     * rules are the admin's explicit intent, as its server-level ones,
+     * which act earlier anyway.  mod_proxy's fixups only check the URL
+     * it would forward to, and a preflight is answered, not forwarded. */
+    static const char *const after_rewrite[] = { "mod_rewrite.c", NULL };
+    static const char *const before_proxy[] = { "mod_proxy.c", NULL };
 
     (void)p;
     ap_hook_check_config(cors_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_access_ex(cors_preflight_access, NULL, NULL,
                             APR_HOOK_FIRST, AP_AUTH_INTERNAL_PER_CONF);
-    ap_hook_fixups(cors_preflight_fixups, NULL, NULL, APR_HOOK_FIRST);
+    /* After mod_rewrite, before mod_proxy: t/order_rewrite.t pins it. */
+    ap_hook_fixups(cors_preflight_fixups, after_rewrite, before_proxy,
+                   APR_HOOK_FIRST);
     ap_hook_insert_filter(cors_insert_filter, after_headers, NULL,
                           APR_HOOK_LAST);
     ap_hook_insert_error_filter(cors_insert_filter, after_headers, NULL,
