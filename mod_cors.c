@@ -14,13 +14,19 @@
 /*
  * mod_cors.c: Cross-Origin Resource Sharing (WHATWG Fetch) for httpd 2.4
  *
- * Preflights (OPTIONS + Origin + Access-Control-Request-Method) are let
- * through authentication by an access_checker_ex hook and answered by a
- * fixups hook, so they never reach the handler or a proxied backend.
+ * Right after the location walk (post_perdir_config) mod_cors records
+ * the section of the URL as requested and the CORS headers the client
+ * sent, before a fast internal redirect can swap the section or
+ * RequestHeader edit the headers.  Preflights (OPTIONS + Origin +
+ * Access-Control-Request-Method) are let through authentication by an
+ * access_checker_ex hook and answered by a fixups hook that runs after
+ * mod_rewrite's, so they never reach the handler or a proxied backend.
  * Every other response in scope, error pages included, gets its
  * Access-Control-* headers from an output filter that runs after the
  * handler has produced its own headers, so the answer replaces whatever
- * a backend, a CGI script or a Header directive set.
+ * a backend, a CGI script or a Header directive set.  The oldest request
+ * of an internal redirect chain whose section has a Cors directive
+ * decides.
  *
  * Directives (all merge per section; a child changes only what it sets):
  *
@@ -46,6 +52,8 @@
  * verdict for a request) are pure functions of strings and the config,
  * so unit tests and fuzzers can call them without a request_rec.
  */
+
+#include <arpa/inet.h>
 
 #include "apr_hash.h"
 #include "apr_lib.h"
@@ -139,6 +147,7 @@ typedef struct {
     const char *first_http;    /* first http:// entry, for the warning */
     apr_array_header_t *patterns; /* cors_pattern */
     apr_array_header_t *regexes;  /* cors_regex */
+    const char *where;         /* the section that set it, for messages */
 } cors_origins;
 
 /* Allowed request headers (CorsAllowHeaders + CorsAllowHeadersMatch). */
@@ -146,6 +155,7 @@ typedef struct {
     int any;                   /* "*": any header except Authorization */
     apr_hash_t *names;         /* lower-case name -> name as written */
     apr_array_header_t *regexes;  /* cors_regex */
+    const char *where;         /* the section that set it, for messages */
 } cors_headers;
 
 /* A list of tokens sent back as one header (methods, exposed headers). */
@@ -155,6 +165,7 @@ typedef struct {
     char *joined;              /* items joined by ", " */
     apr_size_t len;            /* strlen(joined) */
     apr_size_t size;           /* bytes allocated for joined */
+    const char *where;         /* the section that set it, for messages */
 } cors_list;
 
 typedef struct {
@@ -167,6 +178,7 @@ typedef struct {
     cors_list *expose;         /* NULL: unset, meaning none */
     int credentials;           /* CorsSupportsCredentials */
     const char *credentials_where; /* "file:line" of CorsSupportsCredentials */
+    const char *credentials_in; /* its section, for messages */
     const char *max_age;       /* CorsMaxAge as sent, NULL when unset */
     int send_wildcard;         /* CorsSendWildcard */
     int always_send;           /* CorsAlwaysSend */
@@ -179,9 +191,12 @@ typedef struct {
 } cors_dir_conf;
 
 /* The policy that applies when CorsOrigins/CorsAllowHeaders are unset. */
-static const cors_origins cors_any_origin = { 1, 0, 1, NULL, NULL, NULL,
-                                              NULL, NULL };
-static const cors_headers cors_any_header = { 1, NULL, NULL };
+static const cors_origins cors_any_origin = {
+    .any = 1, .match_all = 1, .where = "the default policy"
+};
+static const cors_headers cors_any_header = {
+    .any = 1, .where = "the default policy"
+};
 
 #define CORS_FLAG(v, dflt) ((v) == CORS_UNSET ? (dflt) : (v))
 
@@ -207,18 +222,24 @@ typedef struct {
     int credentials;           /* Access-Control-Allow-Credentials: true */
     int private_network;       /* Access-Control-Allow-Private-Network */
     const char *matched;       /* entry that granted the origin */
+    const char *where;         /* section whose directive decided */
     const char *reason;        /* why nothing (more) was granted */
     const char *culprit;       /* offending request value, not escaped */
     apr_size_t culprit_len;    /* its length */
 } cors_verdict;
 
-/* What the access hook saw of a preflight it let past authentication,
- * for the fixups hook: the answer comes from the policy that admitted
- * it, even if a later hook (MultiViews) changed r->per_dir_config. */
+/* What mod_cors keeps of a request that entered a section with a Cors
+ * directive (r->request_config), recorded right after the location walk.
+ * The section of the URL the browser asked for decides the answer, and
+ * that is what r->per_dir_config holds then: a fast internal redirect
+ * (mod_dir's DirectoryIndex and FallbackResource, mod_negotiation's
+ * MultiViews) later swaps in the target's record without setting
+ * r->prev, but leaves r->request_config alone. */
 typedef struct {
-    cors_request req;          /* the headers, read once */
-    const cors_dir_conf *conf; /* the section that answers */
-} cors_preflight_note;
+    const cors_dir_conf *conf; /* the requested URL's section */
+    cors_request req;          /* its CORS headers as the client sent
+                                * them, read once (Cors On only) */
+} cors_req_state;
 
 /* One origin split into its parts; pointers into the parsed string. */
 typedef struct {
@@ -228,6 +249,8 @@ typedef struct {
     apr_size_t host_len;
     const char *port;          /* NULL: none, or the scheme's default */
     apr_size_t port_len;
+    int ipv6;                  /* the host is an IPv6 literal ... */
+    unsigned char addr[16];    /* ... with this address */
 } cors_origin_parts;
 
 /* -------------------------------------------------------------------- */
@@ -281,6 +304,7 @@ static void *cors_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     CORS_MERGE(expose, NULL);
     CORS_MERGE(credentials, CORS_UNSET);
     CORS_MERGE(credentials_where, NULL);
+    CORS_MERGE(credentials_in, NULL);
     CORS_MERGE(max_age, NULL);
     CORS_MERGE(send_wildcard, CORS_UNSET);
     CORS_MERGE(always_send, CORS_UNSET);
@@ -325,24 +349,39 @@ static int cors_is_token(const char *s)
     return 1;
 }
 
+/* The longest IPv6 literal inet_pton() reads, "[" and "]" excluded:
+ * eight groups of four digits and seven colons, or six groups and an
+ * IPv4 address. */
+#define CORS_MAX_IPV6 45
+
 /* A host: DNS-like labels of letters, digits, '-' and '_' (no empty
- * label, so no leading, trailing or double dot), or an IPv6 literal. */
+ * label, so no leading, trailing or double dot), or an IPv6 literal,
+ * whose address goes to o->addr. */
 static const char *cors_parse_host(const char *s, const char *end,
-                                   const char **stop)
+                                   const char **stop, cors_origin_parts *o)
 {
     const char *start = s;
     const char *label = s;
 
     if (s < end && *s == '[') {
+        char buf[CORS_MAX_IPV6 + 1];
+
         for (s++; s < end && (apr_isxdigit(*s) || *s == ':' || *s == '.');
              s++) {
             /* scan the literal */
         }
-        if (s >= end || *s != ']' || s == start + 1) {
+        *stop = s + 1;
+        if (s >= end || *s != ']' || s == start + 1
+            || s - start - 1 > CORS_MAX_IPV6) {
             *stop = s;
             return "has a malformed IPv6 address";
         }
-        *stop = s + 1;
+        memcpy(buf, start + 1, s - start - 1);
+        buf[s - start - 1] = '\0';
+        if (inet_pton(AF_INET6, buf, o->addr) != 1) {
+            return "has a malformed IPv6 address";
+        }
+        o->ipv6 = 1;
         return NULL;
     }
     for (; s < end; s++) {
@@ -362,6 +401,54 @@ static const char *cors_parse_host(const char *s, const char *end,
         return s == start ? "has no host" : "has a trailing dot in the host";
     }
     return NULL;
+}
+
+/* An IPv6 address as browsers serialise it (WHATWG URL, not inet_ntop:
+ * no dotted IPv4 tail): lower-case hex groups without leading zeros, the
+ * first longest run of two or more zero groups written "::".  Writes at
+ * most 41 bytes with the brackets; returns the length. */
+static apr_size_t cors_ipv6_serialise(const unsigned char *a, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned int g[8];
+    int best = -1, best_len = 1, run = 0;
+    char *o = out;
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        g[i] = (a[2 * i] << 8) | a[2 * i + 1];
+        run = g[i] ? 0 : run + 1;
+        if (run > best_len) {
+            best_len = run;
+            best = i - run + 1;
+        }
+    }
+    *o++ = '[';
+    for (i = 0; i < 8; i++) {
+        if (i == best) {
+            *o++ = ':';
+            if (i == 0) {
+                *o++ = ':';
+            }
+            i += best_len - 1;
+            continue;
+        }
+        if (g[i] >= 0x1000) {
+            *o++ = hex[g[i] >> 12];
+        }
+        if (g[i] >= 0x100) {
+            *o++ = hex[(g[i] >> 8) & 15];
+        }
+        if (g[i] >= 0x10) {
+            *o++ = hex[(g[i] >> 4) & 15];
+        }
+        *o++ = hex[g[i] & 15];
+        if (i < 7) {
+            *o++ = ':';
+        }
+    }
+    *o++ = ']';
+    return o - out;
 }
 
 /*
@@ -395,7 +482,7 @@ static const char *cors_parse_origin(const char *s, apr_size_t len,
     o->scheme_len = p - s;
     p += 3;
     o->host = p;
-    why = cors_parse_host(p, end, &p);
+    why = cors_parse_host(p, end, &p, o);
     if (why) {
         return why;
     }
@@ -430,6 +517,11 @@ static const char *cors_parse_origin(const char *s, apr_size_t len,
         case '\t':
             return "contains white space";
         default:
+            if ((unsigned char)*p >= 0x80) {
+                return "has a non-ASCII character: write an "
+                       "internationalised domain name in its punycode "
+                       "form (xn--...), as browsers send it";
+            }
             return apr_iscntrl(*p) ? "contains a control character"
                                    : "has a character not allowed in a host";
         }
@@ -449,9 +541,10 @@ static const char *cors_parse_origin(const char *s, apr_size_t len,
 static char *cors_origin_key(apr_pool_t *p, const cors_origin_parts *o,
                              apr_size_t *klen)
 {
-    apr_size_t len = o->scheme_len + 3 + o->host_len
-                     + (o->port ? o->port_len + 1 : 0);
-    char *key = apr_palloc(p, len + 1);
+    /* An IPv6 host is written anew, in at most 41 bytes. */
+    apr_size_t host_len = o->ipv6 && o->host_len < 41 ? 41 : o->host_len;
+    char *key = apr_palloc(p, o->scheme_len + 3 + host_len
+                              + (o->port ? o->port_len + 1 : 0) + 1);
     char *k = key;
     apr_size_t i;
 
@@ -460,8 +553,13 @@ static char *cors_origin_key(apr_pool_t *p, const cors_origin_parts *o,
     }
     memcpy(k, "://", 3);
     k += 3;
-    for (i = 0; i < o->host_len; i++) {
-        *k++ = apr_tolower(o->host[i]);
+    if (o->ipv6) {
+        k += cors_ipv6_serialise(o->addr, k);
+    }
+    else {
+        for (i = 0; i < o->host_len; i++) {
+            *k++ = apr_tolower(o->host[i]);
+        }
     }
     if (o->port) {
         *k++ = ':';
@@ -469,8 +567,112 @@ static char *cors_origin_key(apr_pool_t *p, const cors_origin_parts *o,
         k += o->port_len;
     }
     *k = '\0';
-    *klen = len;
+    *klen = k - key;
     return key;
+}
+
+/* -------------------------------------------------------------------- */
+/* Directive handlers                                                    */
+
+/* True when the directive is being read from an .htaccess file. */
+static int cors_in_htaccess(cmd_parms *cmd)
+{
+    return ap_check_cmd_context(cmd, NOT_IN_HTACCESS) != NULL;
+}
+
+/* httpd reads its configuration twice at start (and once per restart),
+ * and each time every directive handler and check_config hook runs
+ * again.  Startup messages are said on the first read, which is also
+ * the only one of `apachectl -t`, and on the reads of later restarts,
+ * but not on the second read of a start: the console gets each one once.
+ * The flag lives in the process pool, which outlives the reloads of the
+ * module; the post_config hook of the second read sets it. */
+#define CORS_STARTED_KEY "mod_cors-started"
+
+static int cors_startup_say_now(server_rec *s)
+{
+    void *started = NULL;
+
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_CONFIG
+        || !s || !s->process) {
+        return 1;
+    }
+    apr_pool_userdata_get(&started, CORS_STARTED_KEY, s->process->pool);
+    return started != NULL;
+}
+
+/*
+ * A startup message in one format, "mod_cors: warning: FILE:LINE: text",
+ * written to standard error by mod_cors itself rather than through
+ * ap_log_error(): httpd's log escapes every backslash, which would show
+ * a regex as "https://a\\.example".  Before httpd opens its logs
+ * standard error is the console; on a restart it is the error log.
+ * Bytes below 0x20 (none come from a sane config) are shown as '?'.
+ */
+#ifndef CORS_STARTUP_WRITE
+/* The fuzz harnesses, which run the directive handlers, route these
+ * lines into their log shim instead. */
+#define CORS_STARTUP_WRITE cors_startup_write
+static void cors_startup_write(apr_pool_t *p, const char *line)
+{
+    apr_file_t *err;
+
+    if (apr_file_open_stderr(&err, p) == APR_SUCCESS) {
+        apr_file_printf(err, "%s\n", line);
+        apr_file_flush(err);
+    }
+}
+#endif
+
+static void cors_startup_say(server_rec *s, apr_pool_t *p, const char *kind,
+                             const char *where, const char *msg)
+{
+    char *text;
+    char *c;
+
+    if (!cors_startup_say_now(s)) {
+        return;
+    }
+    text = apr_psprintf(p, "mod_cors: %s: %s: %s", kind,
+                        where ? where : "(unknown place)", msg);
+    for (c = text; *c; c++) {
+        if ((unsigned char)*c < 0x20) {
+            *c = '?';
+        }
+    }
+    CORS_STARTUP_WRITE(p, text);
+}
+
+/* "FILE:LINE" of the directive being read. */
+static const char *cors_file_line(cmd_parms *cmd)
+{
+    return apr_psprintf(cmd->temp_pool, "%s:%d", cmd->directive->filename,
+                        cmd->directive->line_num);
+}
+
+/* Startup warnings go to the console; in .htaccess, which is read on
+ * every request, they would flood the error log, so they stay quiet. */
+static void cors_warn(cmd_parms *cmd, const char *msg)
+{
+    if (!cors_in_htaccess(cmd)) {
+        cors_startup_say(cmd->server, cmd->temp_pool, "warning",
+                         cors_file_line(cmd), msg);
+    }
+}
+
+/* A directive error.  httpd prints what a handler returns through its
+ * log, which doubles each backslash: a message that shows a regex is
+ * printed here as written, and httpd gets a short one that points to
+ * it.  In .htaccess the message goes to the error log as it is. */
+static const char *cors_cmd_error(cmd_parms *cmd, const char *msg)
+{
+    if (!strchr(msg, '\\') || cors_in_htaccess(cmd)) {
+        return msg;
+    }
+    cors_startup_say(NULL, cmd->temp_pool, "error", cors_file_line(cmd), msg);
+    return apr_pstrcat(cmd->pool, cmd->cmd->name, ": invalid value: see "
+                       "the mod_cors error above (httpd's log would show "
+                       "its backslashes doubled)", NULL);
 }
 
 #ifdef CORS_HAVE_PCRE2
@@ -490,11 +692,11 @@ static const char *cors_compile_regex(cmd_parms *cmd, const char *arg,
     ap_regex_t *re = ap_pregcomp(cmd->pool, anchored, AP_REG_ICASE);
 
     if (!re) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid regular "
-                            "expression; write a PCRE pattern for the whole "
-                            "value, e.g. \"https://[a-z0-9-]+\\.example\\"
-                            ".com\" (it is anchored at both ends and "
-                            "case-insensitive)", cmd->cmd->name, arg);
+        return cors_cmd_error(cmd, apr_psprintf(
+            cmd->pool, "%s: '%s' is not a valid regular expression; write "
+            "a PCRE pattern for the whole value, e.g. "
+            "\"https://[a-z0-9-]+\\.example\\.com\" (it is anchored at "
+            "both ends and case-insensitive)", cmd->cmd->name, arg));
     }
     if (!*list) {
         *list = apr_array_make(cmd->pool, 2, sizeof(cors_regex));
@@ -534,24 +736,56 @@ static const char *cors_compile_regex(cmd_parms *cmd, const char *arg,
     return NULL;
 }
 
-/* -------------------------------------------------------------------- */
-/* Directive handlers                                                    */
-
-/* True when the directive is being read from an .htaccess file. */
-static int cors_in_htaccess(cmd_parms *cmd)
+/* Containers that only decide whether their content is read (<IfModule>,
+ * <IfDefine>, ...) or whom it applies to (<Limit>): the directives in
+ * them belong to the section around them.  <If> and <Else...> are
+ * sections of their own. */
+static int cors_is_wrapper(const char *name)
 {
-    return ap_check_cmd_context(cmd, NOT_IN_HTACCESS) != NULL;
+    return (!strncasecmp(name, "<If", 3) && apr_isalpha(name[3]))
+           || !strncasecmp(name, "<Limit", 6)
+           || !strcasecmp(name, "<Macro");
 }
 
-/* Startup warnings go to the console; in .htaccess, which is read on
- * every request, they would flood the error log, so they stay quiet. */
-static void cors_warn(cmd_parms *cmd, const char *msg)
+/* The section a directive is in, as the admin wrote it ("<Location
+ * /api/>", "<VirtualHost *:443>", "server config", or the .htaccess
+ * file). */
+static const char *cors_section(cmd_parms *cmd)
 {
-    if (!cors_in_htaccess(cmd)) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
-                     "%s (%s line %d)", msg,
-                     cmd->directive->filename, cmd->directive->line_num);
+    const ap_directive_t *sec = cmd->directive->parent;
+    const char *args;
+    apr_size_t n;
+
+    if (cors_in_htaccess(cmd)) {
+        return cmd->directive->filename;
     }
+    while (sec && cors_is_wrapper(sec->directive)) {
+        sec = sec->parent;
+    }
+    if (!sec) {
+        return "server config";
+    }
+    /* The parser keeps the closing '>' of "<Location /api/>" in args. */
+    args = sec->args ? sec->args : "";
+    n = strlen(args);
+    if (n && args[n - 1] == '>') {
+        n--;
+    }
+    return apr_psprintf(cmd->pool, "%s%s%.*s>", sec->directive,
+                        n ? " " : "", (int)n, args);
+}
+
+/* The section and the file and line of the directive: messages and the
+ * debug log name the section whose directive decided, not just the one
+ * that said Cors On. */
+static const char *cors_where(cmd_parms *cmd)
+{
+    if (cors_in_htaccess(cmd)) {
+        return apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                            cmd->directive->line_num);
+    }
+    return apr_psprintf(cmd->pool, "%s at %s:%d", cors_section(cmd),
+                        cmd->directive->filename, cmd->directive->line_num);
 }
 
 /* On/Off for an int field at the offset in cmd->info.  AP_INIT_FLAG would
@@ -584,6 +818,7 @@ static const char *cors_set_credentials(cmd_parms *cmd, void *dconf,
     conf->credentials_where = apr_psprintf(cmd->pool, "%s:%d",
                                            cmd->directive->filename,
                                            cmd->directive->line_num);
+    conf->credentials_in = cors_section(cmd);
     return cors_set_onoff(cmd, dconf, arg);
 }
 
@@ -603,6 +838,7 @@ static cors_origins *cors_origins_of(cmd_parms *cmd, cors_dir_conf *conf)
     conf->set = 1;
     if (!conf->origins) {
         conf->origins = apr_pcalloc(cmd->pool, sizeof(cors_origins));
+        conf->origins->where = cors_where(cmd);
     }
     return conf->origins;
 }
@@ -621,10 +857,10 @@ static const char *cors_add_pattern(cmd_parms *cmd, cors_origins *o,
     char *key;
 
     if (!star || strchr(star + 4, '*')) {
-        return apr_psprintf(cmd->pool, "CorsOrigins: '%s' is not a valid "
-                            "wildcard; only a whole first label is "
-                            "supported, as in https://*.example.com (use "
-                            "CorsOriginsMatch for anything else)", arg);
+        return cors_cmd_error(cmd, apr_psprintf(
+            cmd->pool, "CorsOrigins: '%s' is not a valid wildcard; only a "
+            "whole first label is supported, as in https://*.example.com "
+            "(use CorsOriginsMatch for anything else)", arg));
     }
     /* Validate the rest by putting a real label where the star is. */
     probe = apr_pstrcat(cmd->pool, apr_pstrmemdup(cmd->pool, arg,
@@ -632,9 +868,10 @@ static const char *cors_add_pattern(cmd_parms *cmd, cors_origins *o,
                         "x", star + 4, NULL);
     why = cors_parse_origin(probe, strlen(probe), &parts);
     if (why) {
-        return apr_psprintf(cmd->pool, "CorsOrigins: '%s' is not an origin "
-                            "pattern: it %s; write scheme://*.domain[:port], "
-                            "e.g. https://*.example.com", arg, why);
+        return cors_cmd_error(cmd, apr_psprintf(
+            cmd->pool, "CorsOrigins: '%s' is not an origin pattern: it %s; "
+            "write scheme://*.domain[:port], e.g. https://*.example.com",
+            arg, why));
     }
     if (parts.host[0] == '[') {
         return apr_psprintf(cmd->pool, "CorsOrigins: '%s': a wildcard "
@@ -687,10 +924,10 @@ static const char *cors_add_origin(cmd_parms *cmd, void *dconf,
     }
     why = cors_parse_origin(arg, strlen(arg), &parts);
     if (why) {
-        return apr_psprintf(cmd->pool, "CorsOrigins: '%s' is not an origin: "
-                            "it %s; write scheme://host[:port], one origin "
-                            "per argument, e.g. https://app.example.com",
-                            arg, why);
+        return cors_cmd_error(cmd, apr_psprintf(
+            cmd->pool, "CorsOrigins: '%s' is not an origin: it %s; write "
+            "scheme://host[:port], one origin per argument, e.g. "
+            "https://app.example.com", arg, why));
     }
     key = cors_origin_key(cmd->pool, &parts, &klen);
     if (!o->exact) {
@@ -771,8 +1008,10 @@ static const char *cors_add_origin_regex(cmd_parms *cmd, void *dconf,
 /* Append a token to a cors_list, keeping the joined header value.  The
  * buffer doubles as it fills, so a long list costs linear time even in
  * an .htaccess file, which is read on every request. */
-static void cors_list_add(apr_pool_t *p, cors_list **listp, const char *arg)
+static void cors_list_add(cmd_parms *cmd, cors_list **listp,
+                          const char *arg)
 {
+    apr_pool_t *p = cmd->pool;
     cors_list *list = *listp;
     apr_size_t n = strlen(arg);
     apr_size_t need;
@@ -780,6 +1019,7 @@ static void cors_list_add(apr_pool_t *p, cors_list **listp, const char *arg)
     if (!list) {
         list = *listp = apr_pcalloc(p, sizeof(*list));
         list->items = apr_array_make(p, 8, sizeof(const char *));
+        list->where = cors_where(cmd);
     }
     if (!strcmp(arg, "*")) {
         list->any = 1;
@@ -810,6 +1050,53 @@ static int cors_is_forbidden_method(const char *m)
            || !strcasecmp(m, "TRACK");
 }
 
+/*
+ * Methods are compared byte for byte, as browsers compare them, and
+ * browsers upper-case exactly these six whatever a script wrote: "get"
+ * here could never match, so it is taken as "GET" (Flask-CORS upper-cases
+ * every method), with a warning.  Any other method is kept as written,
+ * since fetch() sends "patch" as "patch"; one with lower-case letters
+ * gets a warning that says so.
+ */
+static const char *cors_method_case(cmd_parms *cmd, const char *arg)
+{
+    static const char *const normalised[] = {
+        "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", NULL
+    };
+    const char *c;
+    char *upper;
+    char *u;
+    int i;
+
+    for (c = arg; *c && !apr_islower(*c); c++) {
+        /* look for a lower-case letter */
+    }
+    if (!*c) {
+        return arg;
+    }
+    for (i = 0; normalised[i]; i++) {
+        if (!strcasecmp(arg, normalised[i])) {
+            cors_warn(cmd, apr_psprintf(cmd->pool, "CorsMethods: '%s' is "
+                                        "taken as '%s': browsers send it in "
+                                        "upper case, and methods compare "
+                                        "byte for byte", arg,
+                                        normalised[i]));
+            return normalised[i];
+        }
+    }
+    upper = apr_pstrdup(cmd->temp_pool, arg);
+    for (u = upper; *u; u++) {
+        *u = apr_toupper(*u);
+    }
+    cors_warn(cmd, apr_psprintf(cmd->pool, "CorsMethods: '%s' is kept as "
+                                "written and compared byte for byte: it "
+                                "allows fetch(url, {method: '%s'}), not "
+                                "'%s'; browsers upper-case only DELETE, GET, "
+                                "HEAD, OPTIONS, POST and PUT", arg, arg,
+                                upper));
+    return arg;
+}
+
 static const char *cors_add_method(cmd_parms *cmd, void *dconf,
                                    const char *arg)
 {
@@ -825,7 +1112,7 @@ static const char *cors_add_method(cmd_parms *cmd, void *dconf,
                             arg);
     }
     conf->set = 1;
-    cors_list_add(cmd->pool, &conf->methods, arg);
+    cors_list_add(cmd, &conf->methods, cors_method_case(cmd, arg));
     return NULL;
 }
 
@@ -858,6 +1145,7 @@ static cors_headers *cors_headers_of(cmd_parms *cmd, cors_dir_conf *conf)
     conf->set = 1;
     if (!conf->allow_headers) {
         conf->allow_headers = apr_pcalloc(cmd->pool, sizeof(cors_headers));
+        conf->allow_headers->where = cors_where(cmd);
     }
     return conf->allow_headers;
 }
@@ -915,7 +1203,7 @@ static const char *cors_add_expose_header(cmd_parms *cmd, void *dconf,
                                     arg));
     }
     conf->set = 1;
-    cors_list_add(cmd->pool, &conf->expose, arg);
+    cors_list_add(cmd, &conf->expose, arg);
     return NULL;
 }
 
@@ -965,6 +1253,20 @@ static const char *cors_set_preflight_status(cmd_parms *cmd, void *dconf,
 static const cors_origins *cors_origin_policy(const cors_dir_conf *conf)
 {
     return conf->origins ? conf->origins : &cors_any_origin;
+}
+
+/* What makes a policy open, for messages. */
+static const char *cors_policy_open_entry(const cors_origins *o)
+{
+    return o->any ? "'*'" : o->match_all ? "a match-all CorsOriginsMatch"
+                  : "'null'";
+}
+
+/* An origin policy that any web site can satisfy: "*", a match-all
+ * regex, or "null". */
+static int cors_policy_open(const cors_origins *o)
+{
+    return o->match_all || o->allow_null;
 }
 
 #ifdef CORS_HAVE_PCRE2
@@ -1104,10 +1406,24 @@ static const char *cors_match_origin(apr_pool_t *p, const cors_origins *o,
     return NULL;
 }
 
+/* Fetch's CORS-safelisted methods, byte for byte: a preflight for one of
+ * them (sent for its headers) needs no Access-Control-Allow-Methods. */
+static int cors_is_safelisted_method(const char *m)
+{
+    return !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "POST");
+}
+
+/* Does the policy let a script send this method?  GET, HEAD and POST
+ * always pass: the browser's CORS-preflight check accepts them whatever
+ * the answer lists, so refusing the preflight would refuse the headers
+ * that caused it, not the method. */
 static int cors_method_allowed(const cors_dir_conf *conf, const char *m)
 {
     int i;
 
+    if (cors_is_safelisted_method(m)) {
+        return 1;
+    }
     if (!conf->methods) {
         for (i = 0; cors_default_methods[i]; i++) {
             if (!strcmp(m, cors_default_methods[i])) {
@@ -1360,6 +1676,8 @@ static void cors_decide_preflight(apr_pool_t *p, const cors_dir_conf *conf,
     if (!cors_method_allowed(conf, req->acrm)) {
         v->allow_origin = NULL;
         v->credentials = 0;
+        v->where = conf->methods ? conf->methods->where
+                                 : "the default policy";
         v->reason = "method not allowed by CorsMethods";
         v->culprit = req->acrm;
         v->culprit_len = strlen(req->acrm);
@@ -1368,6 +1686,7 @@ static void cors_decide_preflight(apr_pool_t *p, const cors_dir_conf *conf,
     if (req->acrh) {
         v->allow_headers = cors_check_request_headers(p, h, req->acrh, v);
         if (!v->allow_headers) {
+            v->where = h->where;
             v->allow_origin = NULL;
             v->credentials = 0;
             return;
@@ -1395,13 +1714,18 @@ static void cors_decide(apr_pool_t *p, const cors_dir_conf *conf,
     int credentials = CORS_FLAG(conf->credentials, 0);
 
     memset(v, 0, sizeof(*v));
+    v->where = o->where;
     v->preflight = req->origin && req->acrm && !strcmp(req->method,
                                                        "OPTIONS");
     v->vary = CORS_FLAG(conf->vary, 1) && cors_depends_on_origin(conf);
-    if (credentials && o->match_all && CORS_FLAG(conf->unsafe_any, 0) != 1) {
+    /* "null" is as good as any origin: every site can send it from a
+     * sandboxed iframe.  Refused here too, for .htaccess files, which the
+     * startup check never sees. */
+    if (credentials && cors_policy_open(o)
+        && CORS_FLAG(conf->unsafe_any, 0) != 1) {
         v->misconfigured = 1;
         v->reason = "CorsSupportsCredentials On with an origin policy that "
-                    "allows any origin";
+                    "allows any origin or null";
         return;
     }
     if (!req->origin) {
@@ -1432,30 +1756,35 @@ static void cors_decide(apr_pool_t *p, const cors_dir_conf *conf,
 
 static ap_filter_rec_t *cors_filter_handle;
 
-static const cors_dir_conf *cors_active_conf(ap_conf_vector_t *v)
+static const cors_req_state *cors_state(const request_rec *r)
 {
-    const cors_dir_conf *conf = ap_get_module_config(v, &cors_module);
-
-    return (conf && conf->enabled == 1) ? conf : NULL;
+    return ap_get_module_config(r->request_config, &cors_module);
 }
 
 /*
- * The config that decides a response.  After an internal redirect (an
- * ErrorDocument, a rewrite) the URL the browser asked for decides, since
+ * The config that decides a response, and the request headers it was
+ * judged on.  After an internal redirect (an ErrorDocument, a rewrite, a
+ * handler's local Location) the URL the browser asked for decides, since
  * that is what the browser checks; only where CORS is not configured
  * there at all does the target's section.  So: the oldest request in the
- * redirect chain whose section says Cors On or Off.
+ * redirect chain whose section says Cors On or Off, each request as
+ * recorded before any fast redirect replaced its per_dir_config.
+ * *req is NULL where nothing was recorded (the caller reads headers_in).
  */
-static const cors_dir_conf *cors_response_conf(request_rec *r)
+static const cors_dir_conf *cors_response_conf(request_rec *r,
+                                               const cors_request **req)
 {
     const cors_dir_conf *found = NULL;
 
+    *req = NULL;
     for (; r; r = r->prev) {
-        const cors_dir_conf *conf = ap_get_module_config(r->per_dir_config,
-                                                         &cors_module);
+        const cors_req_state *st = cors_state(r);
+        const cors_dir_conf *conf = st ? st->conf
+            : ap_get_module_config(r->per_dir_config, &cors_module);
 
         if (conf && conf->enabled != CORS_UNSET) {
             found = conf;
+            *req = st ? &st->req : NULL;
         }
     }
     return (found && found->enabled == 1) ? found : NULL;
@@ -1472,6 +1801,19 @@ static int cors_acce_s(const char *k)
            && (k[4] | 0x20) == 's';
 }
 
+/* Did the client send OPTIONS?  An internal redirect made by a CGI
+ * script's local Location or by an ErrorDocument runs as a GET (mod_cgi
+ * and ap_die() rewrite r->method, of the original request too), but
+ * whether the browser sent a preflight decides the answer it needs: the
+ * request line, which every request of the chain shares, still says. */
+static int cors_client_sent_options(const request_rec *r)
+{
+    if (!r->prev) {
+        return r->method_number == M_OPTIONS;
+    }
+    return r->the_request && !strncmp(r->the_request, "OPTIONS ", 8);
+}
+
 /* The request headers mod_cors reads, in one pass over headers_in
  * instead of an apr_table_get() each: names are told apart by their
  * first bytes before any string comparison (Accept-* and
@@ -1484,9 +1826,9 @@ static void cors_gather(request_rec *r, cors_request *req)
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     const apr_table_entry_t *last = e + arr->nelts;
-    int options = r->method_number == M_OPTIONS;
+    int options = cors_client_sent_options(r);
 
-    req->method = r->method;
+    req->method = options ? "OPTIONS" : r->method;
     req->origin = req->acrm = req->acrh = req->acrpn = NULL;
     for (; e < last; e++) {
         const char *k = e->key;
@@ -1519,20 +1861,18 @@ static void cors_gather(request_rec *r, cors_request *req)
     }
 }
 
-/* A preflight this module answers itself (CorsAutomaticOptions On)?
- * Fills req when it is one. */
-static const cors_dir_conf *cors_own_preflight(request_rec *r,
-                                               cors_request *req)
+/* A preflight this module answers itself (CorsAutomaticOptions On)? */
+static const cors_req_state *cors_own_preflight(const request_rec *r)
 {
-    const cors_dir_conf *conf;
+    const cors_req_state *st;
 
     if (r->main || r->method_number != M_OPTIONS
-        || !(conf = cors_active_conf(r->per_dir_config))
-        || !CORS_FLAG(conf->automatic_options, 1)) {
+        || !(st = cors_state(r)) || st->conf->enabled != 1
+        || !CORS_FLAG(st->conf->automatic_options, 1)
+        || !st->req.origin || !st->req.acrm) {
         return NULL;
     }
-    cors_gather(r, req);
-    return (req->origin && req->acrm) ? conf : NULL;
+    return st;
 }
 
 static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
@@ -1552,12 +1892,14 @@ static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
         ap_log_rerror(APLOG_MARK, req->origin ? APLOG_ERR : APLOG_DEBUG, 0,
                       r, "CORS disabled for %s "
                       "(Cors On in %s): CorsSupportsCredentials On (%s) with "
-                      "an origin policy that allows any origin; list the "
-                      "allowed origins in CorsOrigins",
+                      "an origin policy that allows any origin or null (%s, "
+                      "in %s); list the allowed origins in CorsOrigins",
                       ap_escape_logitem(r->pool, r->uri),
                       conf->location ? conf->location : "server config",
                       conf->credentials_where ? conf->credentials_where
-                                              : "inherited");
+                                              : "inherited",
+                      cors_policy_open_entry(cors_origin_policy(conf)),
+                      cors_origin_policy(conf)->where);
         return;
     }
     if (!APLOG_R_IS_LEVEL(r, APLOG_DEBUG)) {
@@ -1566,8 +1908,7 @@ static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
     if (v->allow_origin) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s from origin %s "
                       "allowed by '%s' in %s", what, origin,
-                      v->matched ? v->matched : "*",
-                      conf->location ? conf->location : "server config");
+                      v->matched ? v->matched : "*", v->where);
         /* The values come from the config, or were checked to be tokens,
          * except the echoed origin. */
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "answer: origin %s, "
@@ -1590,8 +1931,7 @@ static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
             : NULL;
 
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s from origin %s "
-                      "refused in %s: %s%s%s%s", what, origin,
-                      conf->location ? conf->location : "server config",
+                      "refused in %s: %s%s%s%s", what, origin, v->where,
                       v->reason ? v->reason : "not allowed",
                       culprit ? " ('" : "", culprit ? culprit : "",
                       culprit ? "')" : "");
@@ -1718,49 +2058,61 @@ static void cors_apply(request_rec *r, const cors_dir_conf *conf,
              granted && v->private_network ? "true" : NULL);
 }
 
+/*
+ * post_perdir_config: record the section of the URL as requested, and
+ * its CORS request headers, before anything can change either: a fast
+ * internal redirect replaces r->per_dir_config, and RequestHeader
+ * (mod_headers' fixups) may edit headers_in, after which the preflight
+ * (answered in fixups) and the actual response (the filter) would be
+ * judged on different values.  Nothing is kept, and nothing allocated,
+ * for a request outside every section with a Cors directive.
+ */
+static int cors_record(request_rec *r)
+{
+    const cors_dir_conf *conf;
+    cors_req_state *st;
+
+    if (r->main
+        || !(conf = ap_get_module_config(r->per_dir_config, &cors_module))
+        || conf->enabled == CORS_UNSET) {
+        return OK;
+    }
+    st = apr_palloc(r->pool, sizeof(*st));
+    st->conf = conf;
+    if (conf->enabled == 1) {
+        cors_gather(r, &st->req);
+    }
+    else {
+        memset(&st->req, 0, sizeof(st->req));
+    }
+    ap_set_module_config(r->request_config, &cors_module, st);
+    return OK;
+}
+
 /* Let preflights through authentication: browsers never send credentials
  * with them, and the fixups hook answers them without the handler. */
 static int cors_preflight_access(request_rec *r)
 {
-    cors_preflight_note note;
-
-    if (!(note.conf = cors_own_preflight(r, &note.req))) {
-        return DECLINED;
-    }
-    /* Kept for the fixups hook, which then need not read headers_in
-     * again, and which must answer what this hook let past
-     * authentication: it never reaches the handler. */
-    ap_set_module_config(r->request_config, &cors_module,
-                         apr_pmemdup(r->pool, &note, sizeof(note)));
-    return OK;
+    return cors_own_preflight(r) ? OK : DECLINED;
 }
 
 /* The answer to a preflight, without the handler: returning DONE makes
- * httpd send the status and headers set here. */
+ * httpd send the status and headers set here.  It comes from the section
+ * recorded for the requested URL, the one that let the preflight past
+ * authentication, even where a later hook (MultiViews) swapped
+ * r->per_dir_config. */
 static int cors_preflight_fixups(request_rec *r)
 {
-    const cors_preflight_note *note = ap_get_module_config(
-                                          r->request_config, &cors_module);
-    cors_request local;
-    const cors_request *req;
-    const cors_dir_conf *conf;
+    const cors_req_state *st = cors_own_preflight(r);
     cors_verdict v;
     int rc;
 
-    if (note) {
-        req = &note->req;
-        conf = note->conf;
-    }
-    else {
-        req = &local;
-        conf = cors_own_preflight(r, &local);
-    }
-    if (!conf) {
+    if (!st) {
         return DECLINED;
     }
-    cors_decide(r->pool, conf, req, &v);
-    cors_log_verdict(r, conf, req, &v);
-    cors_apply(r, conf, &v);
+    cors_decide(r->pool, st->conf, &st->req, &v);
+    cors_log_verdict(r, st->conf, &st->req, &v);
+    cors_apply(r, st->conf, &v);
     /* Preflights have no body, but read whatever came before r->status
      * says 204: httpd's page for a malformed body would otherwise report
      * the 204 as an earlier error.  Most have none, and the check is far
@@ -1768,39 +2120,43 @@ static int cors_preflight_fixups(request_rec *r)
     if (ap_request_has_body(r) && (rc = ap_discard_request_body(r)) != OK) {
         return rc;
     }
-    r->status = conf->preflight_status ? conf->preflight_status
-                                       : HTTP_NO_CONTENT;
+    r->status = st->conf->preflight_status ? st->conf->preflight_status
+                                           : HTTP_NO_CONTENT;
     return DONE;
 }
 
 static apr_status_t cors_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
-    const cors_dir_conf *conf = f->ctx;
-    cors_request req;
+    const cors_dir_conf *conf;
+    const cors_request *req;
+    cors_request local;
     cors_verdict v;
 
     ap_remove_output_filter(f);
-    /* Added by name (SetOutputFilter CORS) rather than by our hooks. */
-    if (!conf && (r->main || !(conf = cors_response_conf(r)))) {
+    /* f->ctx is NULL where the filter was added by name (SetOutputFilter
+     * CORS) rather than by our hooks; the lookup is the same. */
+    if (r->main || !(conf = cors_response_conf(r, &req))) {
         return ap_pass_brigade(f->next, bb);
     }
-    cors_gather(r, &req);
-    cors_decide(r->pool, conf, &req, &v);
-    cors_log_verdict(r, conf, &req, &v);
+    if (!req) {
+        cors_gather(r, &local);
+        req = &local;
+    }
+    cors_decide(r->pool, conf, req, &v);
+    cors_log_verdict(r, conf, req, &v);
     cors_apply(r, conf, &v);
     return ap_pass_brigade(f->next, bb);
 }
 
 static void cors_insert_filter(request_rec *r)
 {
-    const cors_dir_conf *conf;
+    const cors_request *req;
 
-    if (r->main || !(conf = cors_response_conf(r))) {
+    if (r->main || !cors_response_conf(r, &req)) {
         return;
     }
-    ap_add_output_filter_handle(cors_filter_handle, (void *)conf, r,
-                                r->connection);
+    ap_add_output_filter_handle(cors_filter_handle, NULL, r, r->connection);
 }
 
 /* -------------------------------------------------------------------- */
@@ -1808,129 +2164,148 @@ static void cors_insert_filter(request_rec *r)
 
 /* What the checks of one server need to know. */
 typedef struct {
-    const cors_dir_conf *server;  /* the server's own (merged) record */
-    const cors_dir_conf *main;    /* the main server's record */
+    server_rec *s;             /* the server being checked */
+    apr_pool_t *p;             /* ptemp, for the static merges */
     int sets_origins;          /* some section of the server sets origins */
-    int unsafe_any;            /* the server level opted in */
-    apr_hash_t *seen;          /* sections checked already: a virtual host
-                                * repeats the main server's sections */
+    int enables;               /* some section or its top level: Cors On */
+    apr_hash_t *said;          /* warnings said: a virtual host repeats the
+                                * main server's sections */
 } cors_check_ctx;
 
-typedef int (*cors_section_fn)(server_rec *s, const cors_dir_conf *conf,
-                               cors_check_ctx *ctx);
+/* Called with a section's own record and the record merged over the
+ * sections that enclose it; returns non-zero to stop the walk. */
+typedef int (*cors_section_fn)(cors_check_ctx *ctx, const cors_dir_conf *own,
+                               const cors_dir_conf *merged);
 
-/* Call fn on the record of every section in secs and of the <Files> and
- * <If> sections nested in them, until fn says stop (non-zero). */
-static int cors_walk_sections(server_rec *s, apr_array_header_t *secs,
-                              cors_section_fn fn, cors_check_ctx *ctx)
+/*
+ * Call fn on every section in secs and on the <Files> and <If> sections
+ * nested in them, each merged over parent, until fn says stop.  This is
+ * the chain httpd merges statically (server, virtual host, enclosing
+ * sections); what it merges per request (a <Location> over a
+ * <Directory>, .htaccess files) is checked at request time.
+ */
+static int cors_walk_sections(cors_check_ctx *ctx, apr_array_header_t *secs,
+                              const cors_dir_conf *parent, cors_section_fn fn)
 {
     int i;
 
     for (i = 0; secs && i < secs->nelts; i++) {
         ap_conf_vector_t *v = APR_ARRAY_IDX(secs, i, ap_conf_vector_t *);
-        const cors_dir_conf *conf = ap_get_module_config(v, &cors_module);
+        const cors_dir_conf *own = ap_get_module_config(v, &cors_module);
         core_dir_config *core = ap_get_core_module_config(v);
-
         /* Sections read before LoadModule cors_module have no record. */
-        if ((conf && fn(s, conf, ctx))
-            || (core && (cors_walk_sections(s, core->sec_file, fn, ctx)
-                         || cors_walk_sections(s, core->sec_if, fn, ctx)))) {
+        const cors_dir_conf *merged = !own ? parent
+            : cors_merge_dir_config(ctx->p, (void *)parent, (void *)own);
+
+        if ((own && fn(ctx, own, merged))
+            || (core
+                && (cors_walk_sections(ctx, core->sec_file, merged, fn)
+                    || cors_walk_sections(ctx, core->sec_if, merged, fn)))) {
             return 1;
         }
     }
     return 0;
 }
 
-/* Every section of a server: <Directory>, <Location>, and the top-level
- * <Files> and <If>.  The server level itself is ctx->server. */
-static int cors_walk_server(server_rec *s, cors_section_fn fn,
-                            cors_check_ctx *ctx)
+/* The top level of ctx->s and every section of it: <Directory>,
+ * <Location>, the top-level <Files> and <If>. */
+static int cors_walk_server(cors_check_ctx *ctx, cors_section_fn fn)
 {
+    server_rec *s = ctx->s;
     core_server_config *core = ap_get_core_module_config(s->module_config);
     core_dir_config *top = ap_get_core_module_config(s->lookup_defaults);
+    const cors_dir_conf *conf = ap_get_module_config(s->lookup_defaults,
+                                                     &cors_module);
 
-    return cors_walk_sections(s, core->sec_dir, fn, ctx)
-           || cors_walk_sections(s, core->sec_url, fn, ctx)
-           || cors_walk_sections(s, top->sec_file, fn, ctx)
-           || cors_walk_sections(s, top->sec_if, fn, ctx);
+    if (!conf) {
+        conf = cors_create_dir_config(ctx->p, NULL);
+    }
+    return fn(ctx, conf, conf)
+           || cors_walk_sections(ctx, core->sec_dir, conf, fn)
+           || cors_walk_sections(ctx, core->sec_url, conf, fn)
+           || cors_walk_sections(ctx, top->sec_file, conf, fn)
+           || cors_walk_sections(ctx, top->sec_if, conf, fn);
 }
 
-static int cors_sets_origins(server_rec *s, const cors_dir_conf *conf,
-                             cors_check_ctx *ctx)
+static int cors_scan_section(cors_check_ctx *ctx, const cors_dir_conf *own,
+                             const cors_dir_conf *merged)
 {
-    (void)s;
-    ctx->sets_origins |= conf->origins != NULL;
+    (void)merged;
+    ctx->sets_origins |= own->origins != NULL;
+    ctx->enables |= own->enabled == 1;
     return 0;
 }
 
-static void cors_credentials_error(server_rec *s, const cors_dir_conf *conf,
+static void cors_credentials_error(cors_check_ctx *ctx,
+                                   const cors_dir_conf *conf,
                                    const char *problem)
 {
-    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                 "CorsSupportsCredentials On (%s, in %s) %s: every web site "
-                 "could read your users' data. List the allowed origins in "
-                 "CorsOrigins (or, knowing the risk, set "
-                 "CorsUnsafeAllowAnyOriginWithCredentials On)",
-                 conf->credentials_where,
-                 conf->location ? conf->location
-                 : s->is_virtual ? "the virtual host" : "server config",
-                 problem);
+    cors_startup_say(NULL, ctx->p, "error", conf->credentials_where,
+                     apr_psprintf(ctx->p, "CorsSupportsCredentials On in %s "
+                                  "%s: "
+                                  "every web site could read your users' "
+                                  "data. List the allowed origins in "
+                                  "CorsOrigins (or, knowing the risk, set "
+                                  "CorsUnsafeAllowAnyOriginWithCredentials "
+                                  "On)", conf->credentials_in, problem));
 }
 
-/* Credentials with any origin, in one section or for want of any
- * CorsOrigins in the whole server; warnings for weaker set-ups. */
-static int cors_check_credentials(server_rec *s, const cors_dir_conf *conf,
-                                  cors_check_ctx *ctx)
+/* A warning once per server start, however many virtual hosts repeat
+ * the section it is about. */
+static void cors_check_warn(cors_check_ctx *ctx, const char *where,
+                            const char *msg)
 {
-    if (apr_hash_get(ctx->seen, &conf, sizeof(conf))) {
+    const char *key = apr_pstrcat(ctx->p, where, msg, NULL);
+
+    if (!apr_hash_get(ctx->said, key, APR_HASH_KEY_STRING)) {
+        apr_hash_set(ctx->said, key, APR_HASH_KEY_STRING, key);
+        cors_startup_say(ctx->s, ctx->p, "warning", where, msg);
+    }
+}
+
+/* Credentials with an origin policy any site satisfies ("*", a match-all
+ * regex, "null"), in the section or through the ones it is merged with,
+ * or for want of any CorsOrigins in a server that switches Cors on;
+ * warnings for weaker set-ups.  Judged where the section itself sets
+ * something these depend on. */
+static int cors_check_section(cors_check_ctx *ctx, const cors_dir_conf *own,
+                              const cors_dir_conf *merged)
+{
+    const cors_origins *o = merged->origins;
+
+    if ((own->credentials == CORS_UNSET && !own->origins
+         && own->unsafe_any == CORS_UNSET)
+        || merged->credentials != 1 || merged->unsafe_any == 1) {
         return 0;
     }
-    apr_hash_set(ctx->seen, apr_pmemdup(apr_hash_pool_get(ctx->seen), &conf,
-                                        sizeof(conf)),
-                 sizeof(conf), conf);
-    if (conf->credentials != 1 || conf->unsafe_any == 1 || ctx->unsafe_any) {
-        return 0;
-    }
-    if (conf->origins && conf->origins->match_all) {
-        cors_credentials_error(s, conf, "with an origin policy that allows "
-                               "any origin (CorsOrigins * or a match-all "
-                               "CorsOriginsMatch) in the same section");
+    if (o && cors_policy_open(o)) {
+        cors_credentials_error(ctx, merged, apr_psprintf(
+            ctx->p, "with an origin policy that allows %s (CorsOrigins in "
+            "%s)%s", o->match_all ? "any origin" : "the origin 'null'",
+            o->where, o->match_all ? "" : "; any web site can send 'null' "
+            "from a sandboxed iframe"));
         return 1;
     }
-    if (!ctx->sets_origins) {
-        cors_credentials_error(s, conf, "without any CorsOrigins or "
+    if (!o && !ctx->sets_origins && ctx->enables) {
+        cors_credentials_error(ctx, merged, "without any CorsOrigins or "
                                "CorsOriginsMatch in this server, so with the "
                                "default origin policy '*'");
         return 1;
     }
-    if (conf->origins && conf->origins->first_http) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
-                     "CorsSupportsCredentials On (%s) with the unencrypted "
-                     "origin %s: anyone on the network path can act as it",
-                     conf->credentials_where, conf->origins->first_http);
+    if (o && o->first_http) {
+        cors_check_warn(ctx, merged->credentials_where, apr_psprintf(
+            ctx->p, "CorsSupportsCredentials On with the unencrypted "
+            "origin %s (CorsOrigins in %s): anyone on the network path can "
+            "act as it", o->first_http, o->where));
     }
-    if (conf->expose && conf->expose->any) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
-                     "CorsSupportsCredentials On (%s) with CorsExposeHeaders "
-                     "*: for credentialed requests browsers read '*' as a "
-                     "header name, not as a wildcard; list the headers",
-                     conf->credentials_where);
+    if (merged->expose && merged->expose->any) {
+        cors_check_warn(ctx, merged->credentials_where,
+                        "CorsSupportsCredentials On with CorsExposeHeaders "
+                        "*: for credentialed requests browsers read '*' as "
+                        "a header name, not as a wildcard; list the "
+                        "headers");
     }
     return 0;
-}
-
-/* The server level of a virtual host is merged with the main server's:
- * check it as a section only for what the virtual host set itself. */
-static int cors_check_server_level(server_rec *s, cors_check_ctx *ctx)
-{
-    const cors_dir_conf *conf = ctx->server;
-
-    if (s->is_virtual
-        && (conf->credentials_where == ctx->main->credentials_where
-            || (conf->origins && conf->origins == ctx->main->origins))) {
-        return 0;
-    }
-    return cors_check_credentials(s, conf, ctx);
 }
 
 static int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -1940,17 +2315,30 @@ static int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
     (void)pconf;
     (void)plog;
-    ctx.main = ap_get_module_config(s->lookup_defaults, &cors_module);
-    ctx.seen = apr_hash_make(ptemp);
+    ctx.p = ptemp;
+    ctx.said = apr_hash_make(ptemp);
     for (; s; s = s->next) {
-        ctx.server = ap_get_module_config(s->lookup_defaults, &cors_module);
-        ctx.sets_origins = ctx.server->origins != NULL;
-        ctx.unsafe_any = ctx.server->unsafe_any == 1;
-        cors_walk_server(s, cors_sets_origins, &ctx);
-        if (cors_check_server_level(s, &ctx)
-            || cors_walk_server(s, cors_check_credentials, &ctx)) {
+        ctx.s = s;
+        ctx.sets_origins = ctx.enables = 0;
+        cors_walk_server(&ctx, cors_scan_section);
+        if (cors_walk_server(&ctx, cors_check_section)) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+    }
+    return OK;
+}
+
+/* After the second read of a start, startup messages are said again on
+ * the reads of restarts (see cors_startup_say_now). */
+static int cors_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_CONFIG) {
+        apr_pool_userdata_set((void *)1, CORS_STARTED_KEY, NULL,
+                              s->process->pool);
     }
     return OK;
 }
@@ -2019,6 +2407,10 @@ static void cors_register_hooks(apr_pool_t *p)
 
     (void)p;
     ap_hook_check_config(cors_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(cors_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* No module changes r->per_dir_config in this phase: the record is
+     * what the location walk left, whatever the order. */
+    ap_hook_post_perdir_config(cors_record, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_access_ex(cors_preflight_access, NULL, NULL,
                             APR_HOOK_FIRST, AP_AUTH_INTERNAL_PER_CONF);
     /* After mod_rewrite, before mod_proxy: t/order_rewrite.t pins it. */

@@ -180,6 +180,10 @@ static int fz_ref_method(const cors_dir_conf *conf, const char *m)
     };
     int i;
 
+    /* CORS-safelisted: never refused, whatever CorsMethods lists. */
+    if (!strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "POST")) {
+        return 1;
+    }
     if (!conf->methods) {
         for (i = 0; dflt[i]; i++) {
             if (!strcmp(m, dflt[i])) {
@@ -264,7 +268,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fz_ref_make(p, &fc, &fr);
     credentials = CORS_FLAG(conf->credentials, 0);
-    misconfigured = credentials && fr.match_all
+    misconfigured = credentials && (fr.match_all || fr.rp.null)
                     && CORS_FLAG(conf->unsafe_any, 0) != 1;
     wildcard = (fr.rp.any || !fr.rp.set)
                && CORS_FLAG(conf->send_wildcard, 0) && !credentials;

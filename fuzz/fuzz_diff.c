@@ -124,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* The verdict, for a GET and for a preflight of a GET. */
-    if (credentials && (rp.any || !rp.set) && !unsafe) {
+    if (credentials && (rp.any || !rp.set || rp.null) && !unsafe) {
         expect = NULL;                       /* misconfigured */
     }
     else if ((rp.any || !rp.set) && wildcard && !credentials) {

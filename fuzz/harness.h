@@ -56,6 +56,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Startup messages of the directive handlers go to the log shim. */
+struct apr_pool_t;
+static void fz_startup_write(struct apr_pool_t *p, const char *line);
+#define CORS_STARTUP_WRITE fz_startup_write
+
 #include "../mod_cors.c"
 
 #include "apr_tables.h"
@@ -312,6 +317,24 @@ AP_DECLARE(void) ap_log_rerror_(const char *file, int line, int module_index,
     va_start(ap, fmt);
     fz_log(fmt, ap);
     va_end(ap);
+}
+
+static void fz_startup_write(struct apr_pool_t *p, const char *line)
+{
+    (void)p;
+    FZ_CHECK(!strchr(line, '\n') && !strchr(line, '\r'),
+             "line break in a startup message: %s", line);
+    fz_log_count++;
+    if (getenv("CORS_FUZZ_LOG")) {
+        fprintf(stderr, "startup: %s\n", line);
+    }
+}
+
+/* server/core.c: the harnesses read their configuration once, as
+ * `apachectl -t` does. */
+AP_DECLARE(int) ap_state_query(int query_code)
+{
+    return query_code == AP_SQ_MAIN_STATE ? AP_SQ_MS_CREATE_PRE_CONFIG : 0;
 }
 
 /* Registration and filter plumbing: the harnesses never get there. */

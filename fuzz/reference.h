@@ -37,6 +37,7 @@
 #ifndef CORS_FUZZ_REFERENCE_H
 #define CORS_FUZZ_REFERENCE_H
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <string.h>
 
@@ -105,6 +106,55 @@ static int ref_labels_ok(const char *host)
     return run > 0;
 }
 
+/* An IPv6 literal, brackets included, as the WHATWG URL standard writes
+ * it: eight groups in lower-case hex, the first longest run of two or
+ * more zero groups as "::"; NULL when inet_pton() refuses it. */
+static char *ref_ipv6(apr_pool_t *p, const char *lit, size_t len)
+{
+    unsigned char a[16];
+    unsigned int g[8];
+    char buf[64];
+    char *out;
+    int i, start = -1, best = -1, best_len = 0;
+
+    if (len > 60) {
+        return NULL;
+    }
+    memcpy(buf, lit, len);
+    buf[len] = '\0';
+    if (inet_pton(AF_INET6, buf, a) != 1) {
+        return NULL;
+    }
+    for (i = 0; i < 8; i++) {
+        g[i] = a[2 * i] * 256u + a[2 * i + 1];
+    }
+    for (i = 0; i <= 8; i++) {
+        if (i < 8 && g[i] == 0) {
+            if (start < 0) {
+                start = i;
+            }
+        }
+        else if (start >= 0) {
+            if (i - start >= 2 && i - start > best_len) {
+                best = start;
+                best_len = i - start;
+            }
+            start = -1;
+        }
+    }
+    out = apr_pstrdup(p, "[");
+    for (i = 0; i < 8; i++) {
+        if (i == best) {
+            out = apr_pstrcat(p, out, "::", NULL);
+            i += best_len - 1;
+            continue;
+        }
+        out = apr_psprintf(p, "%s%s%x", out,
+                           (i > 0 && i != best + best_len) ? ":" : "", g[i]);
+    }
+    return apr_pstrcat(p, out, "]", NULL);
+}
+
 /* Parse one serialised origin; 0 when it is not one. */
 static int ref_parse(apr_pool_t *p, const char *s, ref_origin *o)
 {
@@ -135,6 +185,9 @@ static int ref_parse(apr_pool_t *p, const char *s, ref_origin *o)
             if (!ref_is_hex(rest[i]) && rest[i] != ':' && rest[i] != '.') {
                 return 0;
             }
+        }
+        if (!ref_ipv6(p, rest + 1, host_end - rest - 1)) {
+            return 0;
         }
         host_end++;
         if (*host_end == ':') {
@@ -172,7 +225,8 @@ static int ref_parse(apr_pool_t *p, const char *s, ref_origin *o)
         }
     }
     o->scheme = ref_lower(p, s, sep - s);
-    o->host = ref_lower(p, rest, host_end - rest);
+    o->host = *rest == '[' ? ref_ipv6(p, rest + 1, host_end - rest - 2)
+                           : ref_lower(p, rest, host_end - rest);
     o->port = port ? apr_pstrdup(p, port) : NULL;
     if (o->port && ((!strcmp(o->scheme, "https") && !strcmp(o->port, "443"))
                     || (!strcmp(o->scheme, "http")

@@ -28,7 +28,7 @@ my ($text, @lines);
 # Allowed: which entry matched, in which section.
 ($text, @lines) = logged_lines(sub { cors_request(GET => '/scope/loc/f.txt', 'https://loc.example') });
 is scalar @lines, 1, 'allowed request: one cors line';
-like $lines[0] // '', qr{\[cors:debug\].*request from origin https://loc\.example allowed by 'https://loc\.example' in /scope/loc},
+like $lines[0] // '', qr{\[cors:debug\].*request from origin https://loc\.example allowed by 'https://loc\.example' in <Location /scope/loc> at \S+scope\.conf:\d+$},
     'allowed request: names the entry and the section';
 like $text, qr{\[cors:trace1\].*answer: origin https://loc\.example, credentials},
     'allowed request: trace1 shows the answer';
@@ -36,19 +36,19 @@ like $text, qr{\[cors:trace1\].*answer: origin https://loc\.example, credentials
 # Refused origin.
 ($text, @lines) = logged_lines(sub { cors_request(GET => '/scope/loc/f.txt', 'https://evil.example') });
 is scalar @lines, 1, 'refused origin: one cors line';
-like $lines[0] // '', qr{\[cors:debug\].*request from origin https://evil\.example refused in /scope/loc: .*matches no CorsOrigins},
+like $lines[0] // '', qr{\[cors:debug\].*request from origin https://evil\.example refused in <Location /scope/loc> at \S+: .*matches no CorsOrigins},
     'refused origin: names origin and reason';
 
 # Refused method.
 ($text, @lines) = logged_lines(sub { preflight('/scope/loc/f.txt', 'https://loc.example', 'PROPFIND', undef) });
 is scalar @lines, 1, 'refused method: one cors line';
-like $lines[0] // '', qr{preflight from origin https://loc\.example refused in /scope/loc: method not allowed by CorsMethods \('PROPFIND'\)},
+like $lines[0] // '', qr{preflight from origin https://loc\.example refused in <Location /scope/loc> at \S+: method not allowed by CorsMethods \('PROPFIND'\)},
     'refused method: names the method';
 
 # Refused header: the one that was refused, not the allowed one.
 ($text, @lines) = logged_lines(sub { preflight('/scope/loc/f.txt', 'https://loc.example', 'PUT', 'X-Loc, X-Bad') });
 is scalar @lines, 1, 'refused header: one cors line';
-like $lines[0] // '', qr{preflight from origin https://loc\.example refused in /scope/loc: header not allowed .*\('x-bad'\)}i,
+like $lines[0] // '', qr{preflight from origin https://loc\.example refused in <Location /scope/loc> at \S+: header not allowed .*\('x-bad'\)}i,
     'refused header: names the header';
 
 # Control bytes and quotes in request values are logged escaped: never

@@ -15,6 +15,7 @@ use strict;
 use warnings;
 
 use Apache::Test ();
+use CorsTest ();
 use Cwd ();
 use File::Path qw(make_path remove_tree);
 use File::Spec::Functions qw(catfile catdir);
@@ -79,11 +80,11 @@ sub new {
 sub module_path {
     my ($m) = @_;
     if ($m eq 'cors') {
-        my $so = $ENV{MOD_CORS_SO}
-            ? (Cwd::abs_path($ENV{MOD_CORS_SO}) || $ENV{MOD_CORS_SO})
-            : Apache::Test::config()->{modules}{'mod_cors.c'};
+        # Never Apache::Test's module map: in a .t process it prefers an
+        # installed mod_cors (see t/00_module.t).
+        my $so = CorsTest::module_under_test();
         die "CorsHttpd: the module under test ($so) is missing; run make\n"
-            unless $so && -e $so;
+            unless -e $so;
         return $so;
     }
     my $path = Apache::Test::config()->find_apache_module("mod_$m.so");
@@ -100,6 +101,8 @@ sub conf_file { $_[0]{conf_file} }
 sub port      { $_[0]{port} }
 sub pid       { $_[0]{pid} }
 sub hostport  { "127.0.0.1:$_[0]{port}" }
+# What `httpd -k start` printed (stdout and stderr: the console).
+sub start_output { $_[0]{start_output} // '' }
 sub base_url  { 'http://' . $_[0]->hostport }
 
 # url('/x') -> http://127.0.0.1:PORT/x
@@ -196,6 +199,7 @@ sub start {
         write_file($self->{conf_file}, $self->config_text);
         my $mark = $self->error_log_mark;
         my ($rc, $out) = $self->httpd_cmd('start');
+        $self->{start_output} = $out;
         if ($rc != 0) {
             # Another program took the port between our probe and the
             # bind: try another one.
@@ -214,6 +218,10 @@ sub start {
         $self->wait_answering
             or die "CorsHttpd $self->{name}: not answering on "
                  . $self->hostport . ":\n" . $self->error_log_tail;
+        # The guard of t/00_module.t, for this server too.
+        my @bad = CorsTest::module_problems($self->{pid});
+        die "CorsHttpd $self->{name}: not the module under test:\n  "
+            . join("\n  ", @bad) . "\n" if @bad;
         return $self;
     }
     die "CorsHttpd $self->{name}: no free port after $attempts tries\n";
