@@ -24,6 +24,14 @@ sub warns {
     push @cases, [ warns => $name, $conf, @re ];
 }
 
+# accepted, and mod_cors printed exactly one line, a warning in its one
+# format ("mod_cors: warning: FILE:LINE: text", with the line of the
+# directive) that matches every regex.
+sub warns_once {
+    my ($name, $conf, @re) = @_;
+    push @cases, [ warns_once => $name, $conf, @re ];
+}
+
 # Output without file paths, line numbers and AH codes, so that a value like
 # "1" cannot match "line 12" or "config_check_123_1.conf".
 sub scrub {
@@ -110,14 +118,21 @@ rejects 'CorsOrigins: bad 150th of 200 origins is still checked',
 # ------------------------------------------------------- CorsOriginsMatch
 rejects 'CorsOriginsMatch (', 'CorsOriginsMatch (', CorsOriginsMatch => '(', qr/regular expression|regex/;
 rejects 'CorsOriginsMatch [a-', 'CorsOriginsMatch [a-', CorsOriginsMatch => '[a-', qr/regular expression|regex/;
+# Issue 9, item 9: httpd's log doubles backslashes; mod_cors prints a
+# message that shows a regex itself, as written.
+rejects 'CorsOriginsMatch error shows the regex as written',
+    'CorsOriginsMatch "https://a(b\\.example"', CorsOriginsMatch => 'https://a(b\\.example',
+    qr{'https://a\(b\\\.example'}, qr{"https://\[a-z0-9-\]\+\\\.example\\\.com"};
 passes 'CorsOriginsMatch https://.*\.example\.com', 'CorsOriginsMatch https://.*\.example\.com';
 # A bare '.' before a letter or digit matches any character: warn, naming
 # the regex (the error log doubles its backslashes). Escaped, bracketed and quantified dots are what they look like.
 warns 'CorsOriginsMatch https://app.example\.com warns (bare dot)',
     'CorsOriginsMatch https://app.example\.com',
-    qr/CorsOriginsMatch[^\n]*https:\/\/app\.example\\+\.com[^\n]*any character/;
+    qr/CorsOriginsMatch[^\n]*'https:\/\/app\.example\\\.com'[^\n]*any character/,
+    qr/write '\\\.' for a dot/;
 warns 'CorsOriginsMatch https?://[a-z]+.example.com warns (bare dot)',
-    'CorsOriginsMatch https?://[a-z]+.example.com', qr/CorsOriginsMatch[^\n]*\\\./;
+    'CorsOriginsMatch https?://[a-z]+.example.com',
+    qr/CorsOriginsMatch[^\n]*'https\?:\/\/\[a-z\]\+\.example\.com'/;
 passes 'CorsOriginsMatch https://[a-z.]+\.example\.com', 'CorsOriginsMatch https://[a-z.]+\.example\.com';
 passes 'CorsOriginsMatch https://app[.]example[.]com', 'CorsOriginsMatch https://app[.]example[.]com';
 passes 'CorsOriginsMatch https://.+\.example\.com', 'CorsOriginsMatch https://.+\.example\.com';
@@ -228,8 +243,49 @@ rejects 'credentials in the server config with CorsOrigins *',
     "CorsOrigins *\nCorsSupportsCredentials On",
     CorsSupportsCredentials => 'On', qr/\bCorsOrigins\b/;
 rejects 'credentials in a vhost, no CorsOrigins anywhere',
-    "<VirtualHost *:80>\nServerName v.example\n<Location /config/v>\nCorsSupportsCredentials On\n</Location>\n</VirtualHost>",
+    "<VirtualHost *:80>\nServerName v.example\n<Location /config/v>\nCors On\nCorsSupportsCredentials On\n</Location>\n</VirtualHost>",
     CorsSupportsCredentials => 'On', qr{/config/v}, qr/\bCorsOrigins\b/;
+# Issue 9, item 6: a server that never switches Cors on is not judged by
+# the default origin policy it would have.
+passes 'credentials in a vhost without Cors On anywhere',
+    "<VirtualHost *:80>\nServerName v.example\n<Location /config/v>\nCorsSupportsCredentials On\n</Location>\n</VirtualHost>";
+passes 'credentials at server level, every vhost that enables Cors lists origins',
+    "CorsSupportsCredentials On\n"
+    . "<VirtualHost *:80>\nServerName a.example\nCors On\nCorsOrigins https://app.a.example\n</VirtualHost>\n"
+    . "<VirtualHost *:80>\nServerName b.example\n<Location /api>\nCors On\nCorsOrigins https://app.b.example\n</Location>\n</VirtualHost>\n"
+    . "<VirtualHost *:80>\nServerName c.example\n</VirtualHost>";
+rejects 'credentials at server level, the main server itself switches Cors on without origins',
+    "CorsSupportsCredentials On\n<Location /config/main>\nCors On\n</Location>\n"
+    . "<VirtualHost *:80>\nServerName a.example\nCors On\nCorsOrigins https://app.a.example\n</VirtualHost>",
+    CorsSupportsCredentials => 'On', qr/default origin policy/;
+# Issue 9, item 5: null with credentials is credentials with any origin.
+my @null_fix = (qr/'null'/, qr/sandboxed iframe/, qr/CorsUnsafeAllowAnyOriginWithCredentials/);
+rejects 'credentials + CorsOrigins null in one section',
+    loc('Cors On', 'CorsOrigins null https://app.example.com', 'CorsSupportsCredentials On'),
+    CorsSupportsCredentials => 'On', qr{/config/cred}, @null_fix;
+rejects 'credentials at server level, CorsOrigins null in a Location',
+    "CorsSupportsCredentials On\n<Location /config/n>\nCors On\nCorsOrigins null https://a.example\n</Location>",
+    CorsSupportsCredentials => 'On', qr{/config/n}, @null_fix;
+rejects 'credentials in a vhost, CorsOrigins null in its Location',
+    "<VirtualHost *:80>\nServerName v.example\nCorsSupportsCredentials On\n"
+    . "<Location /config/n>\nCors On\nCorsOrigins null https://a.example\n</Location>\n</VirtualHost>",
+    CorsSupportsCredentials => 'On', qr/VirtualHost/, @null_fix;
+rejects 'credentials in a Location, CorsOrigins null in an <If> inside it',
+    loc('Cors On', 'CorsOrigins https://a.example', 'CorsSupportsCredentials On',
+        "<If \"true\">\nCorsOrigins null\n</If>"),
+    CorsSupportsCredentials => 'On', @null_fix;
+rejects 'credentials in the main server, CorsOrigins null in a vhost',
+    "CorsSupportsCredentials On\nCorsOrigins https://a.example\n"
+    . "<VirtualHost *:80>\nServerName v.example\nCors On\nCorsOrigins null\n</VirtualHost>",
+    CorsSupportsCredentials => 'On', @null_fix;
+warns 'credentials + null with the unsafe opt-in: only the null warning',
+    loc('Cors On', 'CorsOrigins null https://a.example', 'CorsSupportsCredentials On',
+        'CorsUnsafeAllowAnyOriginWithCredentials On'),
+    qr/CorsOrigins[^\n]*'null'/;
+warns 'CorsOrigins null where CorsSupportsCredentials Off overrides the server\'s On',
+    "CorsSupportsCredentials On\nCorsOrigins https://a.example\n"
+    . "<Location /config/n>\nCors On\nCorsOrigins null\nCorsSupportsCredentials Off\n</Location>",
+    qr/CorsOrigins[^\n]*'null'/;
 passes 'credentials + CorsOrigins https://a.example',
     loc('CorsSupportsCredentials On', 'CorsOrigins https://a.example');
 passes 'credentials + a non-match-all CorsOriginsMatch',
@@ -251,21 +307,78 @@ rejects 'credentials + match-all regex in a top-level <If>',
     CorsSupportsCredentials => 'On', qr/CorsUnsafeAllowAnyOriginWithCredentials/;
 passes 'CorsUnsafeAllowAnyOriginWithCredentials at server level covers the sections',
     "CorsUnsafeAllowAnyOriginWithCredentials On\n" . loc('Cors On', 'CorsSupportsCredentials On');
-# A virtual host's server level is merged with the main server's: credentials
-# set in the main server and "*" in the vhost is a runtime error, not a
-# startup one, and must not be blamed on one section.
-passes 'credentials in the main server, CorsOrigins * in a vhost',
+# A virtual host's server level is merged with the main server's:
+# credentials set in the main server and "*" in the vhost is credentials
+# with any origin in that vhost.
+rejects 'credentials in the main server, CorsOrigins * in a vhost',
     "CorsSupportsCredentials On\nCorsOrigins https://a.example\n"
-    . "<VirtualHost *:80>\nServerName v.example\nCors On\nCorsOrigins *\n</VirtualHost>";
+    . "<VirtualHost *:80>\nServerName v.example\nCors On\nCorsOrigins *\n</VirtualHost>",
+    CorsSupportsCredentials => 'On', qr/VirtualHost/, qr/any origin/;
 rejects 'credentials and CorsOrigins * both in one vhost',
     "<VirtualHost *:80>\nServerName v.example\nCorsOrigins *\nCorsSupportsCredentials On\n</VirtualHost>",
-    CorsSupportsCredentials => 'On', qr/virtual host/;
+    CorsSupportsCredentials => 'On', qr/VirtualHost/;
 warns 'credentials + CorsExposeHeaders * warns',
     loc('CorsSupportsCredentials On', 'CorsOrigins https://a.example', 'CorsExposeHeaders *'),
     qr/CorsExposeHeaders/, qr/list the headers/;
 warns 'credentials + http:// origin warns',
     loc('CorsSupportsCredentials On', 'CorsOrigins https://b.example http://a.example'),
     qr/CorsSupportsCredentials/, qr{http://a\.example}, qr/unencrypted|http:/;
+
+# --------------------------------------- warnings wherever they are said
+# Issue 9, item 7: every startup warning reaches the console once, in one
+# format, inside a <VirtualHost> (where httpd has no log open yet) as
+# much as at server level.
+my %warning = (
+    'CorsOrigins null'          => [ 'CorsOrigins null', qr/'null'/ ],
+    'CorsOrigins https://*.com' => [ 'CorsOrigins https://*.com', qr/top-level domain/ ],
+    'CorsMaxAge 86400'          => [ 'CorsMaxAge 86400', qr/7200/ ],
+    'CorsOriginsMatch bare dot' => [ 'CorsOriginsMatch "https://app.example\\.com"',
+                                     qr/'https:\/\/app\.example\\\.com'/ ],
+    'CorsExposeHeaders Set-Cookie' => [ 'CorsExposeHeaders Set-Cookie', qr/Set-Cookie/ ],
+    'CorsMethods get'           => [ 'CorsMethods get', qr/'get' is taken as 'GET'/ ],
+    'credentials + http:// origin' => [ "Cors On\nCorsOrigins http://a.example\nCorsSupportsCredentials On",
+                                        qr{unencrypted origin http://a\.example} ],
+);
+my %where = (
+    'server config' => "%s",
+    '<VirtualHost>' => "<VirtualHost *:80>\nServerName v.example\n%s\n</VirtualHost>",
+    '<Location> in <VirtualHost>'
+        => "<VirtualHost *:80>\nServerName v.example\n<Location /config/w>\n%s\n</Location>\n</VirtualHost>",
+    '<IfModule> in <VirtualHost>'
+        => "<VirtualHost *:80>\nServerName v.example\n<IfModule mod_cors.c>\n%s\n</IfModule>\n</VirtualHost>",
+);
+for my $w (sort keys %warning) {
+    for my $ctx (sort keys %where) {
+        my ($conf, $re) = @{ $warning{$w} };
+        warns_once "$w in $ctx: one warning", sprintf($where{$ctx}, $conf), $re;
+    }
+}
+
+# ------------------------------------------------------------ CorsMethods
+# Issue 9, item 4: the six methods browsers upper-case are upper-cased,
+# with a warning; others are kept as written, with a warning.
+warns_once 'CorsMethods get', 'CorsMethods get', qr/'get' is taken as 'GET'/;
+warns_once 'CorsMethods Delete', 'CorsMethods Delete', qr/'Delete' is taken as 'DELETE'/;
+warns_once 'CorsMethods patch', 'CorsMethods patch',
+    qr/'patch' is kept as written/, qr/not 'PATCH'/;
+warns_once 'CorsMethods Propfind', 'CorsMethods Propfind',
+    qr/'Propfind' is kept as written/, qr/not 'PROPFIND'/;
+passes 'CorsMethods PATCH PROPFIND', 'CorsMethods PATCH PROPFIND';
+
+# ------------------------------------------- origins as browsers write them
+# IPv6 literals are compared in the form browsers send (WHATWG URL); an IDN
+# must be written in punycode (httpd's log shows the bytes as \xNN).
+passes 'CorsOrigins http://[0:0::1]', 'CorsOrigins http://[0:0::1]';
+passes 'CorsOrigins http://[::ffff:1.2.3.4]:8080', 'CorsOrigins http://[::ffff:1.2.3.4]:8080';
+rejects 'CorsOrigins http://[12345::1]', 'CorsOrigins http://[12345::1]',
+    CorsOrigins => 'http://[12345::1]', qr/IPv6/;
+rejects 'CorsOrigins http://[1:2:3:4:5:6:7:8:9]', 'CorsOrigins http://[1:2:3:4:5:6:7:8:9]',
+    CorsOrigins => 'http://[1:2:3:4:5:6:7:8:9]', qr/IPv6/;
+rejects 'CorsOrigins in Unicode', "CorsOrigins https://b\xc3\xbccher.example",
+    CorsOrigins => 'https://b\xc3\xbccher.example', qr/punycode/, qr/xn--/;
+rejects 'CorsOrigins wildcard in Unicode', "CorsOrigins https://*.b\xc3\xbccher.example",
+    CorsOrigins => 'https://*.b\xc3\xbccher.example', qr/punycode/;
+passes 'CorsOrigins https://xn--bcher-kva.example', 'CorsOrigins https://xn--bcher-kva.example';
 
 # ------------------------------------------------------------ wrong arity
 rejects 'CorsMaxAge without argument', 'CorsMaxAge', CorsMaxAge => undef;
@@ -326,6 +439,16 @@ for my $c (@cases) {
     elsif ($kind eq 'passes') {
         push @bad, 'apache2 -t failed' unless $ok;
         push @bad, 'mod_cors printed something' if $msg =~ /cors/i;
+    }
+    elsif ($kind eq 'warns_once') {
+        push @bad, 'apache2 -t failed' unless $ok;
+        my @said = grep { /cors/i } split /\n/, $out;
+        push @bad, 'mod_cors printed ' . scalar(@said) . ' lines, not one' if @said != 1;
+        push @bad, 'not in the format "mod_cors: warning: FILE:LINE: text"'
+            unless ($said[0] // '') =~ m{^mod_cors: warning: \S+\.conf:\d+: \S};
+        for my $re (@args) {
+            push @bad, "output does not match $re" unless $msg =~ $re;
+        }
     }
     else {
         push @bad, 'apache2 -t failed' unless $ok;

@@ -41,7 +41,7 @@ my @CASES = (
     # the target, so 204 and the handler never sees it).
     { name => 'FallbackResource, requested URL without Cors',
       url => '/redirect/fbsrcnone/users/1', code => 200, body => qr/redirect dst front/,
-      policy => $DST,
+      policy => $DST, pf_code => qr/^2\d\d$/,
       target => '/redirect/dst/front.txt', target_policy => $DST },
 
     # <LocationMatch> + DirectoryIndex; the index file in another LocationMatch.
