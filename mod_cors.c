@@ -57,6 +57,7 @@
 
 #include "apr_hash.h"
 #include "apr_lib.h"
+#include "apr_shm.h"
 #include "apr_strings.h"
 
 #include "ap_config.h"
@@ -67,7 +68,11 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "ap_listen.h"
+#include "scoreboard.h"
 #include "util_filter.h"
+
+#include "mod_status.h"
 
 /* Origin and header regexes run through PCRE2's JIT when httpd itself
  * uses PCRE2 (the Makefile then defines CORS_HAVE_PCRE2 and links
@@ -83,12 +88,21 @@ module AP_MODULE_DECLARE_DATA cors_module;
 
 #define CORS_UNSET (-1)
 
+/* Cors ReportOnly: decide, note, count and log, change nothing. */
+#define CORS_REPORT_ONLY 2
+
 /* Longest Origin we look at; real ones are a few dozen bytes. */
 #define CORS_MAX_ORIGIN 4096
 
 /* Longest Access-Control-Request-Headers we parse (httpd's default
  * LimitRequestFieldSize is 8190, so this only bites when it is raised). */
 #define CORS_MAX_HEADER_LIST 8192
+
+/* The handler that serves the counters to Prometheus. */
+#define CORS_METRICS_HANDLER "cors-metrics"
+
+/* Longest Origin kept in the note "cors-origin". */
+#define CORS_MAX_NOTE_ORIGIN 256
 
 /* Chromium caps Access-Control-Max-Age at two hours. */
 #define CORS_MAX_AGE_CHROMIUM 7200
@@ -115,6 +129,32 @@ static const char cors_default_methods_joined[] =
 #define CORS_ACAH "Access-Control-Allow-Headers"
 #define CORS_ACMA "Access-Control-Max-Age"
 #define CORS_ACAPN "Access-Control-Allow-Private-Network"
+#define CORS_DEBUG_HEADER "CORS-Decision"
+
+/* What mod_cors decided for a request, as the note "cors" names it, the
+ * counters count it and the debug header shows it.  Log pipelines and
+ * monitoring rely on these names: never rename one.  Where several
+ * apply, the first failing check in the order the browser checks
+ * decides: origin, then method, then headers. */
+typedef enum {
+    CORS_D_NO_ORIGIN,          /* no Origin header */
+    CORS_D_ALLOWED,            /* an actual request granted */
+    CORS_D_PREFLIGHT_ALLOWED,  /* a preflight granted */
+    CORS_D_REFUSED_ORIGIN,     /* the origin is not allowed */
+    CORS_D_REFUSED_METHOD,     /* a preflight's method is not allowed */
+    CORS_D_REFUSED_HEADERS,    /* a preflight's header is not allowed */
+    CORS_D_REFUSED_PN,         /* private network access asked, Off */
+    CORS_D_MALFORMED,          /* Origin or the header list unparseable */
+    CORS_D_REFUSED_CROSS_ORIGIN, /* CorsProtect: a cross-origin write */
+    CORS_D_REFUSED_WEBSOCKET,  /* CorsProtect: a cross-origin WebSocket */
+    CORS_NDECISIONS
+} cors_decision;
+
+static const char *const cors_decision_names[CORS_NDECISIONS] = {
+    "no-origin", "allowed", "preflight-allowed", "refused-origin",
+    "refused-method", "refused-headers", "refused-private-network",
+    "malformed", "refused-cross-origin", "refused-websocket"
+};
 
 /* A wildcard origin: scheme, a first label of '*', a domain. */
 typedef struct {
@@ -148,6 +188,7 @@ typedef struct {
     apr_array_header_t *patterns; /* cors_pattern */
     apr_array_header_t *regexes;  /* cors_regex */
     const char *where;         /* the section that set it, for messages */
+    apr_array_header_t *written;  /* CorsOrigins arguments as written */
 } cors_origins;
 
 /* Allowed request headers (CorsAllowHeaders + CorsAllowHeadersMatch). */
@@ -156,6 +197,7 @@ typedef struct {
     apr_hash_t *names;         /* lower-case name -> name as written */
     apr_array_header_t *regexes;  /* cors_regex */
     const char *where;         /* the section that set it, for messages */
+    apr_array_header_t *written;  /* CorsAllowHeaders arguments as written */
 } cors_headers;
 
 /* A list of tokens sent back as one header (methods, exposed headers). */
@@ -171,7 +213,7 @@ typedef struct {
 typedef struct {
     const char *location;      /* section of Cors On|Off, for logs */
     int set;                   /* some directive set something here */
-    int enabled;               /* Cors */
+    int enabled;               /* Cors: 0 Off, 1 On, CORS_REPORT_ONLY */
     cors_origins *origins;     /* NULL: unset, meaning "*" */
     cors_list *methods;        /* NULL: unset, cors_default_methods */
     cors_headers *allow_headers; /* NULL: unset, meaning "*" */
@@ -188,6 +230,10 @@ typedef struct {
     int preflight_status;      /* CorsPreflightStatus, 0 when unset */
     int preserve;              /* CorsPreserveBackendHeaders */
     int unsafe_any;            /* CorsUnsafeAllowAnyOriginWithCredentials */
+    int debug_header;          /* CorsDebugHeader */
+    const char *section;       /* where its first directive is, for the
+                                * dump (never merged) */
+    unsigned int seq;          /* order of that directive in the config */
 } cors_dir_conf;
 
 /* The policy that applies when CorsOrigins/CorsAllowHeaders are unset. */
@@ -224,6 +270,7 @@ typedef struct {
     const char *matched;       /* entry that granted the origin */
     const char *where;         /* section whose directive decided */
     const char *reason;        /* why nothing (more) was granted */
+    cors_decision decision;    /* what the note and the counters say */
     const char *culprit;       /* offending request value, not escaped */
     apr_size_t culprit_len;    /* its length */
 } cors_verdict;
@@ -239,6 +286,7 @@ typedef struct {
     const cors_dir_conf *conf; /* the requested URL's section */
     cors_request req;          /* its CORS headers as the client sent
                                 * them, read once (Cors On only) */
+    int accounted;             /* the decision is noted and counted */
 } cors_req_state;
 
 /* One origin split into its parts; pointers into the parsed string. */
@@ -270,6 +318,7 @@ static void *cors_create_dir_config(apr_pool_t *p, char *dir)
     conf->private_network = CORS_UNSET;
     conf->preserve = CORS_UNSET;
     conf->unsafe_any = CORS_UNSET;
+    conf->debug_header = CORS_UNSET;
     return conf;
 }
 
@@ -294,6 +343,8 @@ static void *cors_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     }
     conf = apr_palloc(p, sizeof(*conf));
     conf->set = 1;
+    conf->section = NULL;
+    conf->seq = 0;
     /* Messages name the section that switched CORS on or off. */
     conf->location = add->enabled != CORS_UNSET ? add->location
                                                 : base->location;
@@ -314,6 +365,7 @@ static void *cors_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     CORS_MERGE(preflight_status, 0);
     CORS_MERGE(preserve, CORS_UNSET);
     CORS_MERGE(unsafe_any, CORS_UNSET);
+    CORS_MERGE(debug_header, CORS_UNSET);
     return conf;
 }
 
@@ -788,6 +840,20 @@ static const char *cors_where(cmd_parms *cmd)
                         cmd->directive->filename, cmd->directive->line_num);
 }
 
+/* Configuration order of the records, for the dump: directive handlers
+ * run in the order of the configuration files. */
+static unsigned int cors_seq;
+
+/* A directive sets something in this record. */
+static void cors_touch(cmd_parms *cmd, cors_dir_conf *conf)
+{
+    conf->set = 1;
+    if (!conf->section) {
+        conf->section = cors_where(cmd);
+        conf->seq = ++cors_seq;
+    }
+}
+
 /* On/Off for an int field at the offset in cmd->info.  AP_INIT_FLAG would
  * do, but its message does not name the bad value. */
 static const char *cors_set_onoff(cmd_parms *cmd, void *dconf,
@@ -795,7 +861,7 @@ static const char *cors_set_onoff(cmd_parms *cmd, void *dconf,
 {
     int *field = (int *)((char *)dconf + (apr_size_t)cmd->info);
 
-    ((cors_dir_conf *)dconf)->set = 1;
+    cors_touch(cmd, dconf);
     if (!strcasecmp(arg, "on")) {
         *field = 1;
     }
@@ -809,12 +875,30 @@ static const char *cors_set_onoff(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* Cors On|Off|ReportOnly. */
+static const char *cors_set_cors(cmd_parms *cmd, void *dconf,
+                                 const char *arg)
+{
+    cors_dir_conf *conf = dconf;
+
+    if (!strcasecmp(arg, "ReportOnly")) {
+        cors_touch(cmd, conf);
+        conf->enabled = CORS_REPORT_ONLY;
+        return NULL;
+    }
+    if (!strcasecmp(arg, "on") || !strcasecmp(arg, "off")) {
+        return cors_set_onoff(cmd, dconf, arg);
+    }
+    return apr_psprintf(cmd->pool, "Cors: '%s' is not On, Off or "
+                        "ReportOnly", arg);
+}
+
 static const char *cors_set_credentials(cmd_parms *cmd, void *dconf,
                                         const char *arg)
 {
     cors_dir_conf *conf = dconf;
 
-    conf->set = 1;
+    cors_touch(cmd, conf);
     conf->credentials_where = apr_psprintf(cmd->pool, "%s:%d",
                                            cmd->directive->filename,
                                            cmd->directive->line_num);
@@ -835,7 +919,7 @@ static const char *cors_set_unsafe(cmd_parms *cmd, void *dconf,
 
 static cors_origins *cors_origins_of(cmd_parms *cmd, cors_dir_conf *conf)
 {
-    conf->set = 1;
+    cors_touch(cmd, conf);
     if (!conf->origins) {
         conf->origins = apr_pcalloc(cmd->pool, sizeof(cors_origins));
         conf->origins->where = cors_where(cmd);
@@ -899,10 +983,9 @@ static const char *cors_add_pattern(cmd_parms *cmd, cors_origins *o,
     return NULL;
 }
 
-static const char *cors_add_origin(cmd_parms *cmd, void *dconf,
-                                   const char *arg)
+static const char *cors_add_origin_entry(cmd_parms *cmd, cors_origins *o,
+                                         const char *arg)
 {
-    cors_origins *o = cors_origins_of(cmd, dconf);
     cors_origin_parts parts;
     const char *why;
     apr_size_t klen;
@@ -940,6 +1023,18 @@ static const char *cors_add_origin(cmd_parms *cmd, void *dconf,
         o->first_http = arg;
     }
     return NULL;
+}
+
+static const char *cors_add_origin(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    cors_origins *o = cors_origins_of(cmd, dconf);
+
+    if (!o->written) {
+        o->written = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(o->written, const char *) = arg;
+    return cors_add_origin_entry(cmd, o, arg);
 }
 
 /* Where a regex has a bare '.' right before a letter or digit, as in
@@ -1111,7 +1206,7 @@ static const char *cors_add_method(cmd_parms *cmd, void *dconf,
                             "method that browsers never send; remove it",
                             arg);
     }
-    conf->set = 1;
+    cors_touch(cmd, conf);
     cors_list_add(cmd, &conf->methods, cors_method_case(cmd, arg));
     return NULL;
 }
@@ -1142,7 +1237,7 @@ static int cors_is_forbidden_header(const char *name)
 
 static cors_headers *cors_headers_of(cmd_parms *cmd, cors_dir_conf *conf)
 {
-    conf->set = 1;
+    cors_touch(cmd, conf);
     if (!conf->allow_headers) {
         conf->allow_headers = apr_pcalloc(cmd->pool, sizeof(cors_headers));
         conf->allow_headers->where = cors_where(cmd);
@@ -1155,6 +1250,11 @@ static const char *cors_add_allow_header(cmd_parms *cmd, void *dconf,
 {
     cors_headers *h = cors_headers_of(cmd, dconf);
     char *lower;
+
+    if (!h->written) {
+        h->written = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(h->written, const char *) = arg;
 
     if (!strcmp(arg, "*")) {
         h->any = 1;
@@ -1202,7 +1302,7 @@ static const char *cors_add_expose_header(cmd_parms *cmd, void *dconf,
                                     "browsers never expose '%s' to scripts",
                                     arg));
     }
-    conf->set = 1;
+    cors_touch(cmd, conf);
     cors_list_add(cmd, &conf->expose, arg);
     return NULL;
 }
@@ -1222,7 +1322,7 @@ static const char *cors_set_max_age(cmd_parms *cmd, void *dconf,
                             "of seconds (0 to 999999999)", arg);
     }
     /* Sent as a number, without the leading zeros of "0600". */
-    conf->set = 1;
+    cors_touch(cmd, conf);
     seconds = atoi(arg);
     conf->max_age = apr_itoa(cmd->pool, seconds);
     if (seconds > CORS_MAX_AGE_CHROMIUM) {
@@ -1242,7 +1342,7 @@ static const char *cors_set_preflight_status(cmd_parms *cmd, void *dconf,
         return apr_psprintf(cmd->pool, "CorsPreflightStatus: '%s' is not "
                             "200 or 204", arg);
     }
-    conf->set = 1;
+    cors_touch(cmd, conf);
     conf->preflight_status = atoi(arg);
     return NULL;
 }
@@ -1353,6 +1453,13 @@ static int cors_pattern_match(const cors_pattern *pat,
                            pat->suffix, pat->suffix_len);
 }
 
+/* The reasons cors_match_origin() gives for a well-formed origin it
+ * refuses; any other is why the value is not an origin at all. */
+static const char cors_why_null[] =
+    "the null origin is allowed only where CorsOrigins lists it";
+static const char cors_why_nomatch[] =
+    "it matches no CorsOrigins or CorsOriginsMatch entry";
+
 /*
  * Is this request Origin allowed?  Returns the config entry that allowed
  * it, or NULL with *why saying why not.  Work is bounded by the length
@@ -1369,7 +1476,7 @@ static const char *cors_match_origin(apr_pool_t *p, const cors_origins *o,
     int i;
 
     if (!strcmp(origin, "null")) {
-        *why = "the null origin is allowed only where CorsOrigins lists it";
+        *why = cors_why_null;
         return o->allow_null ? "null" : NULL;
     }
     /* Browsers send origins exactly in the form of our keys (lower case,
@@ -1402,7 +1509,7 @@ static const char *cors_match_origin(apr_pool_t *p, const cors_origins *o,
     if (cors_regex_list_match(p, o->regexes, key, &entry)) {
         return entry;
     }
-    *why = "it matches no CorsOrigins or CorsOriginsMatch entry";
+    *why = cors_why_nomatch;
     return NULL;
 }
 
@@ -1510,6 +1617,7 @@ static const char *cors_acrh_not_a_list(cors_verdict *v,
                                         const unsigned char *s,
                                         const char *end)
 {
+    v->decision = CORS_D_MALFORMED;
     v->reason = "Access-Control-Request-Headers is not a list of header "
                 "names";
     v->culprit = (const char *)s;
@@ -1542,6 +1650,7 @@ static const char *cors_check_request_headers(apr_pool_t *p,
     char *o;
 
     if (len > CORS_MAX_HEADER_LIST) {
+        v->decision = CORS_D_MALFORMED;
         v->reason = "Access-Control-Request-Headers is longer than 8192 "
                     "bytes";
         return NULL;
@@ -1614,6 +1723,7 @@ static const char *cors_check_request_headers(apr_pool_t *p,
                           "covers Authorization: list it by name)"
                         : "header not allowed by CorsAllowHeaders or "
                           "CorsAllowHeadersMatch";
+            v->decision = CORS_D_REFUSED_HEADERS;
             v->culprit = (const char *)name;
             v->culprit_len = n;
             return NULL;
@@ -1678,6 +1788,7 @@ static void cors_decide_preflight(apr_pool_t *p, const cors_dir_conf *conf,
         v->credentials = 0;
         v->where = conf->methods ? conf->methods->where
                                  : "the default policy";
+        v->decision = CORS_D_REFUSED_METHOD;
         v->reason = "method not allowed by CorsMethods";
         v->culprit = req->acrm;
         v->culprit_len = strlen(req->acrm);
@@ -1699,8 +1810,17 @@ static void cors_decide_preflight(apr_pool_t *p, const cors_dir_conf *conf,
                        : conf->methods ? conf->methods->joined
                        : cors_default_methods_joined;
     v->max_age = conf->max_age;
-    v->private_network = req->acrpn && !strcasecmp(req->acrpn, "true")
-                         && CORS_FLAG(conf->private_network, 0);
+    v->decision = CORS_D_PREFLIGHT_ALLOWED;
+    if (req->acrpn && !strcasecmp(req->acrpn, "true")) {
+        /* Granted otherwise: the browser refuses it for want of
+         * Access-Control-Allow-Private-Network. */
+        v->private_network = CORS_FLAG(conf->private_network, 0);
+        if (!v->private_network) {
+            v->decision = CORS_D_REFUSED_PN;
+            v->reason = "private network access asked for, and "
+                        "CorsAllowPrivateNetwork is Off";
+        }
+    }
 }
 
 /*
@@ -1724,20 +1844,28 @@ static void cors_decide(apr_pool_t *p, const cors_dir_conf *conf,
     if (credentials && cors_policy_open(o)
         && CORS_FLAG(conf->unsafe_any, 0) != 1) {
         v->misconfigured = 1;
+        v->decision = req->origin ? CORS_D_REFUSED_ORIGIN : CORS_D_NO_ORIGIN;
         v->reason = "CorsSupportsCredentials On with an origin policy that "
                     "allows any origin or null";
         return;
     }
     if (!req->origin) {
+        v->decision = CORS_D_NO_ORIGIN;
         v->allow_origin = cors_origin_without_request(conf, v);
         v->matched = v->allow_origin;
     }
     else if (cors_sends_wildcard(conf)) {
+        /* Static "*": the Origin is never parsed, so never malformed. */
         v->allow_origin = v->matched = "*";
     }
     else {
         v->matched = cors_match_origin(p, o, req->origin, &v->reason);
         v->allow_origin = v->matched ? req->origin : NULL;
+        if (!v->matched) {
+            v->decision = (v->reason == cors_why_nomatch
+                           || v->reason == cors_why_null)
+                          ? CORS_D_REFUSED_ORIGIN : CORS_D_MALFORMED;
+        }
     }
     if (!v->allow_origin) {
         return;
@@ -1745,9 +1873,559 @@ static void cors_decide(apr_pool_t *p, const cors_dir_conf *conf,
     v->credentials = credentials && strcmp(v->allow_origin, "*");
     if (v->preflight) {
         cors_decide_preflight(p, conf, req, v);
+        return;
     }
-    else if (conf->expose) {
+    if (req->origin) {
+        v->decision = CORS_D_ALLOWED;
+    }
+    if (conf->expose) {
         v->expose = conf->expose->joined;
+    }
+}
+
+/* -------------------------------------------------------------------- */
+/* Counters in shared memory, mod_status and the cors-metrics handler    */
+
+/* The key of the decisions in mod_status's machine-readable page. */
+static const char *const cors_decision_keys[CORS_NDECISIONS] = {
+    "CorsNoOrigin", "CorsAllowed", "CorsPreflightAllowed",
+    "CorsRefusedOrigin", "CorsRefusedMethod", "CorsRefusedHeaders",
+    "CorsRefusedPrivateNetwork", "CorsMalformed", "CorsRefusedCrossOrigin",
+    "CorsRefusedWebsocket"
+};
+
+/* Longest server label kept, with its NUL. */
+#define CORS_LABEL_MAX 128
+
+/* The counters of one virtual host.  Written by every thread of every
+ * child with relaxed atomic increments, read the same way: no lock on
+ * the request path, and a reader sees each counter whole. */
+typedef struct {
+    char label[CORS_LABEL_MAX];        /* "ServerName:port[:N]", "" free */
+    apr_uint64_t count[CORS_NDECISIONS];
+    apr_uint64_t report_differs;       /* Cors ReportOnly: answers that
+                                        * differ from the response's */
+} cors_slot;
+
+/* The shared memory segment: made once per start in the parent's process
+ * pool, so that it outlives graceful restarts and old-generation
+ * children finish their requests into it; cleared at a full restart.
+ * Slot 0 counts the virtual hosts that a reload added past the room the
+ * first start left (twice the virtual hosts it had, plus 16). */
+typedef struct {
+    apr_uint32_t nslots;
+    cors_slot slot[1];
+} cors_stats;
+
+#define CORS_SHM_KEY "mod_cors-counters"
+#define CORS_OVERFLOW_LABEL "(overflow)"
+
+/* This generation's view of the segment; children inherit it. */
+static cors_stats *cors_shm;
+
+/* Per-server record: where its counters are (an index into shared
+ * memory, not counters: server records are shared by all threads). */
+typedef struct {
+    cors_slot *slot;                   /* NULL: no counters (apachectl -t) */
+} cors_srv_conf;
+
+static void *cors_create_srv_config(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    return apr_pcalloc(p, sizeof(cors_srv_conf));
+}
+
+static APR_INLINE void cors_count(const request_rec *r, cors_decision d)
+{
+    const cors_srv_conf *sc = ap_get_module_config(r->server->module_config,
+                                                   &cors_module);
+
+    if (sc->slot) {
+        __atomic_fetch_add(&sc->slot->count[d], 1, __ATOMIC_RELAXED);
+    }
+}
+
+static apr_uint64_t cors_read(const apr_uint64_t *counter)
+{
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* "ServerName:port", the label of a server in the counters. */
+static const char *cors_server_label(apr_pool_t *p, const server_rec *s)
+{
+    apr_port_t port = s->port;
+
+    if (!port && s->is_virtual && s->addrs) {
+        port = s->addrs->host_port;
+    }
+    /* A main server whose ServerName has no port: the first Listen. */
+    if (!port && !s->is_virtual && ap_listeners && ap_listeners->bind_addr) {
+        port = ap_listeners->bind_addr->port;
+    }
+    return apr_psprintf(p, "%s:%u", s->server_hostname ? s->server_hostname
+                                                       : "localhost",
+                        port ? (unsigned)port : 80u);
+}
+
+/* The slot labelled so, or a free one, or the overflow slot. */
+static cors_slot *cors_slot_for(const char *label)
+{
+    cors_slot *free_slot = NULL;
+    apr_uint32_t i;
+
+    for (i = 1; i < cors_shm->nslots; i++) {
+        cors_slot *sl = &cors_shm->slot[i];
+
+        if (!strcmp(sl->label, label)) {
+            return sl;
+        }
+        if (!free_slot && !sl->label[0]) {
+            free_slot = sl;
+        }
+    }
+    if (!free_slot) {
+        return &cors_shm->slot[0];
+    }
+    apr_cpystrn(free_slot->label, label, CORS_LABEL_MAX);
+    return free_slot;
+}
+
+/*
+ * post_config: find or make the shared segment and give every server its
+ * slot.  Two servers with the same "name:port" are told apart by a ":2",
+ * ":3" ... suffix, in configuration order.  Nothing under `apachectl -t`
+ * or on the first of the two reads of a start.
+ */
+static int cors_stats_init(apr_pool_t *ptemp, server_rec *s)
+{
+    apr_pool_t *pp = s->process->pool;
+    apr_hash_t *seen = apr_hash_make(ptemp);
+    apr_shm_t *shm = NULL;
+    apr_status_t rv;
+    server_rec *v;
+
+    if (ap_state_query(AP_SQ_RUN_MODE) != AP_SQ_RM_NORMAL
+        || ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    apr_pool_userdata_get((void **)&shm, CORS_SHM_KEY, pp);
+    if (!shm) {
+        apr_uint32_t n = 17;
+        apr_size_t size;
+
+        for (v = s; v; v = v->next) {
+            n += 2;
+        }
+        size = APR_OFFSETOF(cors_stats, slot) + n * sizeof(cors_slot);
+        rv = apr_shm_create(&shm, size, NULL, pp);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "mod_cors: cannot "
+                         "make %" APR_SIZE_T_FMT " bytes of shared memory "
+                         "for its counters; counting nothing", size);
+            return OK;
+        }
+        memset(apr_shm_baseaddr_get(shm), 0, size);
+        ((cors_stats *)apr_shm_baseaddr_get(shm))->nslots = n;
+        apr_cpystrn(((cors_stats *)apr_shm_baseaddr_get(shm))->slot[0].label,
+                    CORS_OVERFLOW_LABEL, CORS_LABEL_MAX);
+        apr_pool_userdata_set(shm, CORS_SHM_KEY, apr_pool_cleanup_null, pp);
+    }
+    cors_shm = apr_shm_baseaddr_get(shm);
+    for (v = s; v; v = v->next) {
+        cors_srv_conf *sc = ap_get_module_config(v->module_config,
+                                                 &cors_module);
+        const char *label = cors_server_label(ptemp, v);
+        int *dup = apr_hash_get(seen, label, APR_HASH_KEY_STRING);
+
+        if (dup) {
+            ++*dup;
+            label = apr_psprintf(ptemp, "%s:%d", label, *dup);
+        }
+        else {
+            dup = apr_pcalloc(ptemp, sizeof(*dup));
+            *dup = 1;
+            apr_hash_set(seen, label, APR_HASH_KEY_STRING, dup);
+        }
+        sc->slot = cors_slot_for(label);
+    }
+    return OK;
+}
+
+/* pre_mpm runs at a start and at a full restart, never at a graceful
+ * one: that is when the counters start again from zero. */
+static int cors_stats_clear(apr_pool_t *p, ap_scoreboard_e sb_type)
+{
+    apr_uint32_t i;
+
+    (void)p;
+    (void)sb_type;
+    for (i = 0; cors_shm && i < cors_shm->nslots; i++) {
+        cors_slot *sl = &cors_shm->slot[i];
+        int d;
+
+        for (d = 0; d < CORS_NDECISIONS; d++) {
+            __atomic_store_n(&sl->count[d], 0, __ATOMIC_RELAXED);
+        }
+        __atomic_store_n(&sl->report_differs, 0, __ATOMIC_RELAXED);
+    }
+    return OK;
+}
+
+/* mod_status: a table of servers by decisions, or for ?auto one line per
+ * decision summed over all servers, zeros included. */
+static int cors_status_hook(request_rec *r, int flags)
+{
+    apr_uint64_t sum[CORS_NDECISIONS + 1] = { 0 };
+    apr_uint32_t i;
+    int d;
+
+    if (!cors_shm) {
+        return OK;
+    }
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("<hr />\n<h2>CORS decisions (mod_cors)</h2>\n"
+                 "<table border=\"0\"><tr><th>Server</th>", r);
+        for (d = 0; d < CORS_NDECISIONS; d++) {
+            ap_rprintf(r, "<th>%s</th>", cors_decision_names[d]);
+        }
+        ap_rputs("<th>report-differs</th></tr>\n", r);
+    }
+    for (i = 0; i < cors_shm->nslots; i++) {
+        const cors_slot *sl = &cors_shm->slot[i];
+        apr_uint64_t row[CORS_NDECISIONS + 1];
+        apr_uint64_t any = 0;
+
+        for (d = 0; d <= CORS_NDECISIONS; d++) {
+            row[d] = cors_read(d < CORS_NDECISIONS ? &sl->count[d]
+                                                   : &sl->report_differs);
+            sum[d] += row[d];
+            any |= row[d];
+        }
+        if ((flags & AP_STATUS_SHORT) || !sl->label[0]
+            || (i == 0 && !any)) {
+            continue;
+        }
+        ap_rprintf(r, "<tr><td>%s</td>", ap_escape_html(r->pool, sl->label));
+        for (d = 0; d <= CORS_NDECISIONS; d++) {
+            ap_rprintf(r, "<td>%" APR_UINT64_T_FMT "</td>", row[d]);
+        }
+        ap_rputs("</tr>\n", r);
+    }
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("</table>\n", r);
+        return OK;
+    }
+    for (d = 0; d < CORS_NDECISIONS; d++) {
+        ap_rprintf(r, "%s: %" APR_UINT64_T_FMT "\n", cors_decision_keys[d],
+                   sum[d]);
+    }
+    ap_rprintf(r, "CorsReportDiffers: %" APR_UINT64_T_FMT "\n",
+               sum[CORS_NDECISIONS]);
+    return OK;
+}
+
+/* A label value in the Prometheus text format: backslash, quote and
+ * line feed escaped.  Labels come from ServerName, never a request. */
+static const char *cors_prom_label(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, 2 * strlen(s) + 1);
+    char *o = out;
+
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"') {
+            *o++ = '\\';
+            *o++ = *s;
+        }
+        else if (*s == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+        }
+        else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Was an .htaccess file read for this request?  Its SetHandler or
+ * AddHandler could then have made it a cors-metrics request, and a
+ * tenant must not read the other hosts' traffic. */
+static int cors_htaccess_applied(const request_rec *r)
+{
+    const struct htaccess_result *h;
+
+    for (h = r->htaccess; h; h = h->next) {
+        if (h->htaccess) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* SetHandler cors-metrics: every server's counters in the Prometheus
+ * text exposition format, version 0.0.4. */
+static int cors_metrics_handler(request_rec *r)
+{
+    apr_uint32_t i;
+    int d;
+
+    if (!r->handler || strcmp(r->handler, CORS_METRICS_HANDLER)) {
+        return DECLINED;
+    }
+    r->allowed |= (AP_METHOD_BIT << M_GET);
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (cors_htaccess_applied(r)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_cors: the "
+                      "cors-metrics handler does not answer where an "
+                      ".htaccess file applies (%s): it could have set the "
+                      "handler; serve it from a section of the server "
+                      "configuration where none does",
+                      ap_escape_logitem(r->pool, r->uri));
+        return HTTP_FORBIDDEN;
+    }
+    ap_set_content_type(r, "text/plain; version=0.0.4");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (r->header_only) {
+        return OK;
+    }
+    ap_rputs("# HELP mod_cors_decisions_total CORS decisions of mod_cors, "
+             "by virtual host and decision.\n"
+             "# TYPE mod_cors_decisions_total counter\n", r);
+    for (i = 0; cors_shm && i < cors_shm->nslots; i++) {
+        const cors_slot *sl = &cors_shm->slot[i];
+        const char *label;
+
+        if (!sl->label[0]) {
+            continue;
+        }
+        label = cors_prom_label(r->pool, sl->label);
+        for (d = 0; d < CORS_NDECISIONS; d++) {
+            ap_rprintf(r, "mod_cors_decisions_total{server=\"%s\","
+                       "decision=\"%s\"} %" APR_UINT64_T_FMT "\n", label,
+                       cors_decision_names[d], cors_read(&sl->count[d]));
+        }
+    }
+    ap_rputs("# HELP mod_cors_report_differs_total Responses in Cors "
+             "ReportOnly sections whose CORS headers give another browser "
+             "verdict than mod_cors would.\n"
+             "# TYPE mod_cors_report_differs_total counter\n", r);
+    for (i = 0; cors_shm && i < cors_shm->nslots; i++) {
+        const cors_slot *sl = &cors_shm->slot[i];
+
+        if (sl->label[0]) {
+            ap_rprintf(r, "mod_cors_report_differs_total{server=\"%s\"} %"
+                       APR_UINT64_T_FMT "\n",
+                       cors_prom_label(r->pool, sl->label),
+                       cors_read(&sl->report_differs));
+        }
+    }
+    return OK;
+}
+
+/* -------------------------------------------------------------------- */
+/* Cors ReportOnly: the browser's verdict on a response, ours beside it  */
+
+/* The CORS headers of a response, as the browser reads them. */
+typedef struct {
+    int status;                /* the response status */
+    int acao_lines;            /* Access-Control-Allow-Origin lines */
+    const char *acao;          /* the first of them */
+    const char *acac;          /* Access-Control-Allow-Credentials */
+    const char *acam;          /* Access-Control-Allow-Methods, all lines */
+    const char *acah;          /* Access-Control-Allow-Headers, all lines */
+    const char *acapn;         /* Access-Control-Allow-Private-Network */
+} cors_answer;
+
+/* Is tok (len bytes) one of the comma-separated items of list? */
+static int cors_listed(const char *list, const char *tok, apr_size_t len,
+                       int icase)
+{
+    const char *s = list;
+
+    while (s && *s) {
+        const char *b, *e;
+
+        while (*s == ',' || *s == ' ' || *s == '\t') {
+            s++;
+        }
+        for (b = s; *s && *s != ','; s++) {
+            /* the item */
+        }
+        for (e = s; e > b && (e[-1] == ' ' || e[-1] == '\t'); e--) {
+            /* trailing white space */
+        }
+        if ((apr_size_t)(e - b) == len
+            && (icase ? !strncasecmp(b, tok, len) : !memcmp(b, tok, len))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The Fetch standard's CORS check, and for a preflight its CORS-preflight
+ * check, on one answer: does the browser let the script read the response
+ * (or send the actual request)?  NULL when it does, else why not.
+ */
+static const char *cors_browser_refuses(const cors_request *req, int cred,
+                                        int preflight, const cors_answer *a)
+{
+    const char *s;
+
+    if (preflight && (a->status < 200 || a->status > 299)) {
+        return "the preflight's status is not 2xx";
+    }
+    if (!a->acao_lines) {
+        return "there is no Access-Control-Allow-Origin";
+    }
+    if (a->acao_lines > 1) {
+        return "there are several Access-Control-Allow-Origin lines";
+    }
+    if (!strcmp(a->acao, "*") ? cred : strcmp(a->acao, req->origin) != 0) {
+        return cred && !strcmp(a->acao, "*")
+               ? "Access-Control-Allow-Origin is '*' for a credentialed "
+                 "request"
+               : "Access-Control-Allow-Origin names another origin";
+    }
+    if (cred && (!a->acac || strcmp(a->acac, "true"))) {
+        return "Access-Control-Allow-Credentials is not 'true'";
+    }
+    if (!preflight) {
+        return NULL;
+    }
+    if (!cors_is_safelisted_method(req->acrm)
+        && !cors_listed(a->acam, req->acrm, strlen(req->acrm), 0)
+        && (cred || !cors_listed(a->acam, "*", 1, 0))) {
+        return "the method is not in Access-Control-Allow-Methods";
+    }
+    for (s = req->acrh; s && *s; ) {
+        const char *b, *e;
+
+        while (*s == ',' || *s == ' ' || *s == '\t') {
+            s++;
+        }
+        for (b = s; *s && *s != ','; s++) {
+            /* a header name */
+        }
+        for (e = s; e > b && (e[-1] == ' ' || e[-1] == '\t'); e--) {
+            /* trailing white space */
+        }
+        if (e > b && !cors_listed(a->acah, b, e - b, 1)
+            && (cred || !cors_listed(a->acah, "*", 1, 0)
+                || (e - b == 13 && !strncasecmp(b, "authorization", 13)))) {
+            return "a requested header is not in "
+                   "Access-Control-Allow-Headers";
+        }
+    }
+    if (req->acrpn && !strcasecmp(req->acrpn, "true")
+        && (!a->acapn || strcmp(a->acapn, "true"))) {
+        return "Access-Control-Allow-Private-Network is not 'true'";
+    }
+    return NULL;
+}
+
+/* apr_table_do callback: count the lines of a header, keep the first,
+ * join them all with ", " as the browser does. */
+typedef struct {
+    apr_pool_t *p;
+    int lines;
+    const char *first;
+    const char *joined;
+} cors_collect;
+
+static int cors_collect_line(void *rec, const char *key, const char *value)
+{
+    cors_collect *c = rec;
+
+    (void)key;
+    if (!c->lines++) {
+        c->first = c->joined = value;
+    }
+    else {
+        c->joined = apr_pstrcat(c->p, c->joined, ", ", value, NULL);
+    }
+    return 1;
+}
+
+static const char *cors_collect_header(request_rec *r, const char *name,
+                                       int *lines, int join)
+{
+    cors_collect c = { r->pool, 0, NULL, NULL };
+
+    apr_table_do(cors_collect_line, &c, r->headers_out, name, NULL);
+    apr_table_do(cors_collect_line, &c, r->err_headers_out, name, NULL);
+    if (lines) {
+        *lines = c.lines;
+    }
+    return join ? c.joined : c.first;
+}
+
+/*
+ * Cors ReportOnly, once the response's headers are known: compare the
+ * browser's verdict on them with its verdict on what Cors On would send,
+ * and say so in the note "cors-report", the counters and the debug log.
+ * The server cannot see whether the script asked for credentials: a
+ * request with Cookie or Authorization is judged as credentialed.
+ */
+static void cors_report(request_rec *r, const cors_dir_conf *conf,
+                        const cors_request *req, const cors_verdict *v)
+{
+    const cors_srv_conf *sc = ap_get_module_config(r->server->module_config,
+                                                   &cors_module);
+    int cred = apr_table_get(r->headers_in, "Cookie")
+               || apr_table_get(r->headers_in, "Authorization");
+    cors_answer theirs, ours;
+    const char *their_why, *our_why;
+
+    if (!req->origin) {
+        apr_table_setn(r->notes, "cors-report", "same");
+        return;
+    }
+    theirs.status = r->status;
+    theirs.acao = cors_collect_header(r, CORS_ACAO, &theirs.acao_lines, 0);
+    theirs.acac = cors_collect_header(r, CORS_ACAC, NULL, 0);
+    theirs.acam = cors_collect_header(r, CORS_ACAM, NULL, 1);
+    theirs.acah = cors_collect_header(r, CORS_ACAH, NULL, 1);
+    theirs.acapn = cors_collect_header(r, CORS_ACAPN, NULL, 0);
+    ours.status = v->preflight ? (conf->preflight_status
+                                  ? conf->preflight_status : HTTP_NO_CONTENT)
+                               : r->status;
+    ours.acao_lines = v->allow_origin != NULL;
+    ours.acao = v->allow_origin;
+    ours.acac = v->credentials ? "true" : NULL;
+    ours.acam = v->allow_methods;
+    ours.acah = v->allow_headers;
+    ours.acapn = v->private_network ? "true" : NULL;
+    their_why = cors_browser_refuses(req, cred, v->preflight, &theirs);
+    our_why = cors_browser_refuses(req, cred, v->preflight, &ours);
+    if (!their_why == !our_why) {
+        apr_table_setn(r->notes, "cors-report", "same");
+        return;
+    }
+    apr_table_setn(r->notes, "cors-report", "differs");
+    if (sc->slot) {
+        __atomic_fetch_add(&sc->slot->report_differs, 1, __ATOMIC_RELAXED);
+    }
+    if (APLOG_R_IS_LEVEL(r, APLOG_DEBUG)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "report-only: for "
+                      "origin %s (%s), this response %s%s%s; Cors On would "
+                      "%s%s%s (%s)",
+                      ap_escape_logitem(r->pool, req->origin),
+                      cred ? "judged credentialed: the request has Cookie "
+                             "or Authorization"
+                           : "judged without credentials",
+                      their_why ? "fails the browser's check: " : "lets it ",
+                      their_why ? their_why : "",
+                      their_why ? "" : (v->preflight ? "send the request"
+                                                     : "read it"),
+                      our_why ? "not: " : "",
+                      our_why ? our_why : "",
+                      our_why ? "" : (v->preflight ? "let it send the request"
+                                                   : "let it read it"),
+                      cors_decision_names[v->decision]);
     }
 }
 
@@ -1755,6 +2433,12 @@ static void cors_decide(apr_pool_t *p, const cors_dir_conf *conf,
 /* Hooks and filter: gather the request, apply the verdict               */
 
 static ap_filter_rec_t *cors_filter_handle;
+
+/* The counters' page is never a CORS resource. */
+static int cors_is_metrics(const request_rec *r)
+{
+    return r->handler && !strcmp(r->handler, CORS_METRICS_HANDLER);
+}
 
 static const cors_req_state *cors_state(const request_rec *r)
 {
@@ -1787,7 +2471,7 @@ static const cors_dir_conf *cors_response_conf(request_rec *r,
             *req = st ? &st->req : NULL;
         }
     }
-    return (found && found->enabled == 1) ? found : NULL;
+    return (found && found->enabled) ? found : NULL;
 }
 
 /* Does a header name start like Access-Control-, case-insensitively?
@@ -1866,7 +2550,7 @@ static const cors_req_state *cors_own_preflight(const request_rec *r)
 {
     const cors_req_state *st;
 
-    if (r->main || r->method_number != M_OPTIONS
+    if (r->main || r->method_number != M_OPTIONS || cors_is_metrics(r)
         || !(st = cors_state(r)) || st->conf->enabled != 1
         || !CORS_FLAG(st->conf->automatic_options, 1)
         || !st->req.origin || !st->req.acrm) {
@@ -2027,6 +2711,53 @@ static int cors_scan_out(const apr_table_t *t)
     return found;
 }
 
+/* A request value for the CORS-Decision header: the first 40 bytes, any
+ * byte that is not a token character shown as '?'. */
+static const char *cors_debug_value(apr_pool_t *p, const char *s,
+                                    apr_size_t len)
+{
+    char *out;
+    apr_size_t i;
+
+    if (len > 40) {
+        len = 40;
+    }
+    out = apr_pstrmemdup(p, s, len);
+    for (i = 0; i < len; i++) {
+        if (!cors_is_tchar((unsigned char)out[i])) {
+            out[i] = '?';
+        }
+    }
+    return out;
+}
+
+/* CorsDebugHeader On: "CORS-Decision: refused-headers (header x-foo)".
+ * Only the decision and the request value that was refused, never a
+ * path, a section or a regex of the configuration. */
+static void cors_debug_header(request_rec *r, const cors_verdict *v)
+{
+    const char *value = cors_decision_names[v->decision];
+
+    if (v->culprit && (v->decision == CORS_D_REFUSED_METHOD
+                       || v->decision == CORS_D_REFUSED_HEADERS)) {
+        value = apr_pstrcat(r->pool, value,
+                            v->decision == CORS_D_REFUSED_METHOD
+                            ? " (method " : " (header ",
+                            cors_debug_value(r->pool, v->culprit,
+                                             v->culprit_len), ")", NULL);
+    }
+    else if (v->decision == CORS_D_MALFORMED) {
+        value = v->reason && !strncmp(v->reason, "Access-Control", 14)
+                ? "malformed (Access-Control-Request-Headers)"
+                : "malformed (Origin)";
+    }
+    else if (v->misconfigured) {
+        value = "refused-origin (CORS disabled by a configuration error)";
+    }
+    apr_table_unset(r->err_headers_out, CORS_DEBUG_HEADER);
+    apr_table_setn(r->headers_out, CORS_DEBUG_HEADER, value);
+}
+
 static void cors_apply(request_rec *r, const cors_dir_conf *conf,
                        const cors_verdict *v)
 {
@@ -2034,8 +2765,14 @@ static void cors_apply(request_rec *r, const cors_dir_conf *conf,
     int found = cors_scan_out(r->headers_out)
                 | cors_scan_out(r->err_headers_out);
     int clean = !(found & CORS_HAS_AC);
+    int debug = CORS_FLAG(conf->debug_header, 0);
 
-    if (v->vary) {
+    if (debug) {
+        cors_debug_header(r, v);
+    }
+    /* The debug header differs with and without Origin even where the
+     * answer does not (static "*"). */
+    if (v->vary || (debug && CORS_FLAG(conf->vary, 1))) {
         if (found & CORS_HAS_VARY) {
             cors_merge_vary(r);
         }
@@ -2059,6 +2796,42 @@ static void cors_apply(request_rec *r, const cors_dir_conf *conf,
 }
 
 /*
+ * The decision of a client request, once: the note "cors" (and
+ * "cors-origin", the Origin judged, cut short) on the request whose
+ * response it decided, the last of an internal redirect chain, which is
+ * the one mod_log_config's %{cors}n reads; and one count for its
+ * virtual host.  A filter added twice (our hook and SetOutputFilter
+ * CORS) decides twice but counts once.
+ */
+static void cors_account(request_rec *r, const cors_dir_conf *conf,
+                         const cors_request *req, const cors_verdict *v)
+{
+    cors_req_state *st = ap_get_module_config(r->request_config,
+                                              &cors_module);
+    const char *origin = req->origin;
+
+    if (!st) {
+        st = apr_pcalloc(r->pool, sizeof(*st));
+        st->conf = conf;
+        ap_set_module_config(r->request_config, &cors_module, st);
+    }
+    else if (st->accounted) {
+        return;
+    }
+    st->accounted = 1;
+    apr_table_setn(r->notes, "cors", cors_decision_names[v->decision]);
+    if (origin) {
+        apr_size_t n = strlen(origin);
+
+        apr_table_setn(r->notes, "cors-origin", n <= CORS_MAX_NOTE_ORIGIN
+                       ? origin
+                       : apr_pstrmemdup(r->pool, origin,
+                                        CORS_MAX_NOTE_ORIGIN));
+    }
+    cors_count(r, v->decision);
+}
+
+/*
  * post_perdir_config: record the section of the URL as requested, and
  * its CORS request headers, before anything can change either: a fast
  * internal redirect replaces r->per_dir_config, and RequestHeader
@@ -2079,7 +2852,8 @@ static int cors_record(request_rec *r)
     }
     st = apr_palloc(r->pool, sizeof(*st));
     st->conf = conf;
-    if (conf->enabled == 1) {
+    st->accounted = 0;
+    if (conf->enabled) {
         cors_gather(r, &st->req);
     }
     else {
@@ -2112,6 +2886,7 @@ static int cors_preflight_fixups(request_rec *r)
     }
     cors_decide(r->pool, st->conf, &st->req, &v);
     cors_log_verdict(r, st->conf, &st->req, &v);
+    cors_account(r, st->conf, &st->req, &v);
     cors_apply(r, st->conf, &v);
     /* Preflights have no body, but read whatever came before r->status
      * says 204: httpd's page for a malformed body would otherwise report
@@ -2145,7 +2920,13 @@ static apr_status_t cors_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     cors_decide(r->pool, conf, req, &v);
     cors_log_verdict(r, conf, req, &v);
-    cors_apply(r, conf, &v);
+    cors_account(r, conf, req, &v);
+    if (conf->enabled == CORS_REPORT_ONLY) {
+        cors_report(r, conf, req, &v);
+    }
+    else {
+        cors_apply(r, conf, &v);
+    }
     return ap_pass_brigade(f->next, bb);
 }
 
@@ -2153,7 +2934,7 @@ static void cors_insert_filter(request_rec *r)
 {
     const cors_request *req;
 
-    if (r->main || !cors_response_conf(r, &req)) {
+    if (r->main || cors_is_metrics(r) || !cors_response_conf(r, &req)) {
         return;
     }
     ap_add_output_filter_handle(cors_filter_handle, NULL, r, r->connection);
@@ -2232,7 +3013,7 @@ static int cors_scan_section(cors_check_ctx *ctx, const cors_dir_conf *own,
 {
     (void)merged;
     ctx->sets_origins |= own->origins != NULL;
-    ctx->enables |= own->enabled == 1;
+    ctx->enables |= own->enabled == 1 || own->enabled == CORS_REPORT_ONLY;
     return 0;
 }
 
@@ -2328,6 +3109,408 @@ static int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* -------------------------------------------------------------------- */
+/* apachectl -t -D DUMP_CORS: the policy of every section, and whence    */
+
+/* The fields of a record, in the order the dump shows them. */
+typedef enum {
+    CORS_F_CORS, CORS_F_ORIGINS, CORS_F_METHODS, CORS_F_ALLOW_HEADERS,
+    CORS_F_EXPOSE, CORS_F_CREDENTIALS, CORS_F_UNSAFE, CORS_F_MAX_AGE,
+    CORS_F_SEND_WILDCARD, CORS_F_ALWAYS_SEND, CORS_F_AUTO_OPTIONS,
+    CORS_F_VARY, CORS_F_PRIVATE_NETWORK, CORS_F_PREFLIGHT_STATUS,
+    CORS_F_PRESERVE, CORS_F_DEBUG_HEADER, CORS_NFIELDS
+} cors_field;
+
+static const char *const cors_field_names[CORS_NFIELDS] = {
+    "Cors", "CorsOrigins", "CorsMethods", "CorsAllowHeaders",
+    "CorsExposeHeaders", "CorsSupportsCredentials",
+    "CorsUnsafeAllowAnyOriginWithCredentials", "CorsMaxAge",
+    "CorsSendWildcard", "CorsAlwaysSend", "CorsAutomaticOptions",
+    "CorsVaryHeader", "CorsAllowPrivateNetwork", "CorsPreflightStatus",
+    "CorsPreserveBackendHeaders", "CorsDebugHeader"
+};
+
+/* The flag behind a field, or NULL for the fields that are not flags. */
+static const int *cors_flag_of(const cors_dir_conf *c, cors_field f)
+{
+    switch (f) {
+    case CORS_F_CREDENTIALS:     return &c->credentials;
+    case CORS_F_UNSAFE:          return &c->unsafe_any;
+    case CORS_F_SEND_WILDCARD:   return &c->send_wildcard;
+    case CORS_F_ALWAYS_SEND:     return &c->always_send;
+    case CORS_F_AUTO_OPTIONS:    return &c->automatic_options;
+    case CORS_F_VARY:            return &c->vary;
+    case CORS_F_PRIVATE_NETWORK: return &c->private_network;
+    case CORS_F_PRESERVE:        return &c->preserve;
+    case CORS_F_DEBUG_HEADER:    return &c->debug_header;
+    default:                     return NULL;
+    }
+}
+
+/* The value of a field in a record, as a comparable pointer: equal
+ * pointers, equal values (flags compare by value below). */
+static const void *cors_field_ptr(const cors_dir_conf *c, cors_field f)
+{
+    switch (f) {
+    case CORS_F_ORIGINS:       return c->origins;
+    case CORS_F_METHODS:       return c->methods;
+    case CORS_F_ALLOW_HEADERS: return c->allow_headers;
+    case CORS_F_EXPOSE:        return c->expose;
+    case CORS_F_MAX_AGE:       return c->max_age;
+    default:                   return NULL;
+    }
+}
+
+static int cors_field_set(const cors_dir_conf *c, cors_field f)
+{
+    const int *flag = cors_flag_of(c, f);
+
+    if (flag) {
+        return *flag != CORS_UNSET;
+    }
+    if (f == CORS_F_CORS) {
+        return c->enabled != CORS_UNSET;
+    }
+    if (f == CORS_F_PREFLIGHT_STATUS) {
+        return c->preflight_status != 0;
+    }
+    return cors_field_ptr(c, f) != NULL;
+}
+
+static int cors_field_same(const cors_dir_conf *a, const cors_dir_conf *b,
+                           cors_field f)
+{
+    const int *fa = cors_flag_of(a, f);
+
+    if (fa) {
+        return *fa == *cors_flag_of(b, f);
+    }
+    if (f == CORS_F_CORS) {
+        return a->enabled == b->enabled;
+    }
+    if (f == CORS_F_PREFLIGHT_STATUS) {
+        return a->preflight_status == b->preflight_status;
+    }
+    return cors_field_ptr(a, f) == cors_field_ptr(b, f);
+}
+
+/* Strings as written, joined by a blank; regexes quoted. */
+static const char *cors_dump_join(apr_pool_t *p, const apr_array_header_t *a,
+                                  const char *sep)
+{
+    return a ? apr_array_pstrcat(p, a, ' ') : sep;
+}
+
+static const char *cors_dump_regexes(apr_pool_t *p,
+                                     const apr_array_header_t *list)
+{
+    const char *out = "";
+    int i;
+
+    for (i = 0; list && i < list->nelts; i++) {
+        out = apr_pstrcat(p, out, i ? " \"" : "\"",
+                          APR_ARRAY_IDX(list, i, cors_regex).entry, "\"",
+                          NULL);
+    }
+    return out;
+}
+
+/* The value of a field of the merged record, as the admin would write
+ * it; "(default)" where nothing in the chain sets it. */
+static const char *cors_dump_value(apr_pool_t *p, const cors_dir_conf *c,
+                                   cors_field f)
+{
+    const int *flag = cors_flag_of(c, f);
+
+    if (flag) {
+        return *flag == CORS_UNSET ? NULL : *flag ? "On" : "Off";
+    }
+    switch (f) {
+    case CORS_F_CORS:
+        return c->enabled == CORS_UNSET ? NULL
+               : c->enabled == CORS_REPORT_ONLY ? "ReportOnly"
+               : c->enabled ? "On" : "Off";
+    case CORS_F_ORIGINS:
+        if (!c->origins) {
+            return NULL;
+        }
+        return apr_pstrcat(p, c->origins->written
+                              ? cors_dump_join(p, c->origins->written, "")
+                              : "(none)",
+                           c->origins->regexes ? "; CorsOriginsMatch " : "",
+                           cors_dump_regexes(p, c->origins->regexes), NULL);
+    case CORS_F_METHODS:
+        return c->methods ? c->methods->joined : NULL;
+    case CORS_F_ALLOW_HEADERS:
+        if (!c->allow_headers) {
+            return NULL;
+        }
+        return apr_pstrcat(p, c->allow_headers->written
+                              ? cors_dump_join(p, c->allow_headers->written,
+                                               "")
+                              : "(none)",
+                           c->allow_headers->regexes
+                           ? "; CorsAllowHeadersMatch " : "",
+                           cors_dump_regexes(p, c->allow_headers->regexes),
+                           NULL);
+    case CORS_F_EXPOSE:
+        return c->expose ? c->expose->joined : NULL;
+    case CORS_F_MAX_AGE:
+        return c->max_age;
+    case CORS_F_PREFLIGHT_STATUS:
+        return c->preflight_status ? apr_itoa(p, c->preflight_status) : NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* What applies where nothing sets a field. */
+static const char *const cors_field_defaults[CORS_NFIELDS] = {
+    "Off", "* (any origin but null)", cors_default_methods_joined,
+    "* (any header but Authorization)", "(none)", "Off", "Off", "(none: "
+    "5 seconds)", "Off", "On", "On", "On", "Off", "204", "Off", "Off"
+};
+
+/* One link of the chain httpd merges statically. */
+typedef struct {
+    const cors_dir_conf *own;  /* the record as its section set it */
+    const char *label;         /* the section, for "from ..." */
+} cors_link;
+
+/* One section's block of text, and its place in the configuration. */
+typedef struct {
+    unsigned int seq;
+    const char *text;
+} cors_dump_item;
+
+typedef struct {
+    apr_pool_t *p;
+    apr_array_header_t *chain;   /* cors_link, outermost first */
+    apr_array_header_t *items;   /* cors_dump_item */
+} cors_dump_ctx;
+
+/* The lines of one section: each field, its value, and where it is set.
+ * merged is the record of the chain merged down to the last link. */
+static const char *cors_dump_block(cors_dump_ctx *ctx, const char *title,
+                                   const cors_dir_conf *merged,
+                                   const char *note)
+{
+    const cors_link *chain = (const cors_link *)ctx->chain->elts;
+    int n = ctx->chain->nelts;
+    const char *text = apr_pstrcat(ctx->p, "  ", title, "\n",
+                                   note ? note : "", NULL);
+    int f, i;
+
+    for (f = 0; f < CORS_NFIELDS; f++) {
+        const char *value = cors_dump_value(ctx->p, merged, f);
+        const char *whence = "default";
+
+        if (value) {
+            /* The innermost link that sets the field to this value. */
+            for (i = n - 1; i >= 0; i--) {
+                if (cors_field_set(chain[i].own, f)
+                    && cors_field_same(chain[i].own, merged, f)) {
+                    whence = i == n - 1 ? "set here"
+                             : apr_pstrcat(ctx->p, "from ", chain[i].label,
+                                           NULL);
+                    break;
+                }
+            }
+        }
+        text = apr_psprintf(ctx->p, "%s    %-40s %s  [%s]\n", text,
+                            cors_field_names[f],
+                            value ? value : cors_field_defaults[f], whence);
+    }
+    return text;
+}
+
+static void cors_dump_sections(cors_dump_ctx *ctx, apr_array_header_t *secs,
+                               const cors_dir_conf *parent,
+                               const char *note)
+{
+    int i;
+
+    for (i = 0; secs && i < secs->nelts; i++) {
+        ap_conf_vector_t *v = APR_ARRAY_IDX(secs, i, ap_conf_vector_t *);
+        const cors_dir_conf *own = ap_get_module_config(v, &cors_module);
+        core_dir_config *core = ap_get_core_module_config(v);
+        const cors_dir_conf *merged = parent;
+        cors_link *link;
+
+        if (own && own->set) {
+            cors_dump_item *item = apr_array_push(ctx->items);
+
+            merged = cors_merge_dir_config(ctx->p, (void *)parent,
+                                           (void *)own);
+            link = apr_array_push(ctx->chain);
+            link->own = own;
+            link->label = own->section;
+            item->seq = own->seq;
+            item->text = cors_dump_block(ctx, own->section, merged, note);
+        }
+        if (core) {
+            /* Nested <Files> and <If> merge over this section. */
+            cors_dump_sections(ctx, core->sec_file, merged, NULL);
+            cors_dump_sections(ctx, core->sec_if, merged, NULL);
+        }
+        if (own && own->set) {
+            apr_array_pop(ctx->chain);
+        }
+    }
+}
+
+static int cors_dump_cmp(const void *a, const void *b)
+{
+    unsigned int x = ((const cors_dump_item *)a)->seq;
+    unsigned int y = ((const cors_dump_item *)b)->seq;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The <Directory> sections that let .htaccess files change the policy
+ * (AllowOverride FileInfo); httpd merges those per request. */
+static const char *cors_dump_htaccess(apr_pool_t *p, server_rec *s)
+{
+    core_server_config *core = ap_get_core_module_config(s->module_config);
+    const char *out = "";
+    int i;
+
+    for (i = 0; core->sec_dir && i < core->sec_dir->nelts; i++) {
+        ap_conf_vector_t *v = APR_ARRAY_IDX(core->sec_dir, i,
+                                            ap_conf_vector_t *);
+        core_dir_config *d = ap_get_core_module_config(v);
+
+        if (d && d->d && (d->override & OR_FILEINFO)) {
+            out = apr_pstrcat(p, out, "  .htaccess files under ", d->d,
+                              " (AllowOverride FileInfo) may change the "
+                              "policy there, per request\n", NULL);
+        }
+    }
+    return out;
+}
+
+/* What a virtual host's own level sets: httpd has merged it over the
+ * main server's, so a field the main server sets to the same value is
+ * taken as inherited. */
+static cors_dir_conf *cors_dump_vhost_own(apr_pool_t *p,
+                                          const cors_dir_conf *merged,
+                                          const cors_dir_conf *main_conf)
+{
+    cors_dir_conf *own = apr_pmemdup(p, merged, sizeof(*own));
+    int f;
+
+    for (f = 0; f < CORS_NFIELDS; f++) {
+        int *flag = (int *)cors_flag_of(own, f);
+
+        if (!cors_field_set(main_conf, f)
+            || !cors_field_same(main_conf, merged, f)) {
+            continue;
+        }
+        if (flag) {
+            *flag = CORS_UNSET;
+        }
+        switch (f) {
+        case CORS_F_CORS:             own->enabled = CORS_UNSET; break;
+        case CORS_F_ORIGINS:          own->origins = NULL; break;
+        case CORS_F_METHODS:          own->methods = NULL; break;
+        case CORS_F_ALLOW_HEADERS:    own->allow_headers = NULL; break;
+        case CORS_F_EXPOSE:           own->expose = NULL; break;
+        case CORS_F_MAX_AGE:          own->max_age = NULL; break;
+        case CORS_F_PREFLIGHT_STATUS: own->preflight_status = 0; break;
+        default:                      break;
+        }
+    }
+    return own;
+}
+
+/* One server: its top level, then its sections in configuration order. */
+static void cors_dump_server(apr_file_t *out, apr_pool_t *p, server_rec *s,
+                             const cors_dir_conf *main_conf)
+{
+    cors_dump_ctx ctx;
+    core_server_config *core = ap_get_core_module_config(s->module_config);
+    core_dir_config *top = ap_get_core_module_config(s->lookup_defaults);
+    const cors_dir_conf *conf = ap_get_module_config(s->lookup_defaults,
+                                                     &cors_module);
+    const char *top_note = "    (merged per request over the <Directory> "
+                           "and <Location> sections that match; shown over "
+                           "the server level)\n";
+    cors_link *link;
+    int i;
+
+    ctx.p = p;
+    ctx.chain = apr_array_make(p, 4, sizeof(cors_link));
+    ctx.items = apr_array_make(p, 8, sizeof(cors_dump_item));
+    if (!conf) {
+        conf = cors_create_dir_config(p, NULL);
+    }
+    apr_file_printf(out, "%s %s%s%s%s\n",
+                    s->is_virtual ? "VirtualHost" : "Main server",
+                    cors_server_label(p, s),
+                    s->defn_name ? " (" : "",
+                    s->defn_name ? apr_psprintf(p, "%s:%u", s->defn_name,
+                                                s->defn_line_number) : "",
+                    s->defn_name ? ")" : "");
+    link = apr_array_push(ctx.chain);
+    link->own = main_conf;
+    link->label = main_conf->section ? main_conf->section : "server config";
+    if (s->is_virtual && conf != main_conf) {
+        link = apr_array_push(ctx.chain);
+        link->own = cors_dump_vhost_own(p, conf, main_conf);
+        link->label = "this <VirtualHost>";
+    }
+    if (s->is_virtual ? conf != main_conf : main_conf->set) {
+        apr_file_puts(cors_dump_block(&ctx, s->is_virtual
+                                      ? "<VirtualHost> (its own level)"
+                                      : link->label, conf, NULL), out);
+    }
+    cors_dump_sections(&ctx, core->sec_dir, conf, NULL);
+    cors_dump_sections(&ctx, core->sec_url, conf, NULL);
+    cors_dump_sections(&ctx, top->sec_file, conf, top_note);
+    cors_dump_sections(&ctx, top->sec_if, conf, top_note);
+    qsort(ctx.items->elts, ctx.items->nelts, sizeof(cors_dump_item),
+          cors_dump_cmp);
+    for (i = 0; i < ctx.items->nelts; i++) {
+        apr_file_puts(APR_ARRAY_IDX(ctx.items, i, cors_dump_item).text, out);
+    }
+    apr_file_puts(cors_dump_htaccess(p, s), out);
+}
+
+/* test_config runs under `apachectl -t` only, after the checks. */
+static void cors_dump(apr_pool_t *pconf, server_rec *s)
+{
+    const cors_dir_conf *main_conf;
+    apr_file_t *out;
+
+    if (!ap_exists_config_define("DUMP_CORS")
+        || apr_file_open_stdout(&out, pconf) != APR_SUCCESS) {
+        return;
+    }
+    main_conf = ap_get_module_config(s->lookup_defaults, &cors_module);
+    if (!main_conf) {
+        main_conf = cors_create_dir_config(pconf, NULL);
+    }
+    apr_file_puts("mod_cors policy, section by section (set here, from the "
+                  "section named, or the default)\n", out);
+    for (; s; s = s->next) {
+        cors_dump_server(out, pconf, s, main_conf);
+    }
+    apr_file_flush(out);
+}
+
+/* mod_status's optional hook, registered here as its users do: harmless
+ * where mod_status is not loaded. */
+static int cors_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    APR_OPTIONAL_HOOK(ap, status_hook, cors_status_hook, NULL, NULL,
+                      APR_HOOK_MIDDLE);
+    return OK;
+}
+
 /* After the second read of a start, startup messages are said again on
  * the reads of restarts (see cors_startup_say_now). */
 static int cors_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -2335,12 +3518,11 @@ static int cors_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     (void)pconf;
     (void)plog;
-    (void)ptemp;
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_CONFIG) {
         apr_pool_userdata_set((void *)1, CORS_STARTED_KEY, NULL,
                               s->process->pool);
     }
-    return OK;
+    return cors_stats_init(ptemp, s);
 }
 
 /* -------------------------------------------------------------------- */
@@ -2351,8 +3533,10 @@ static int cors_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                   help)
 
 static const command_rec cors_cmds[] = {
-    CORS_FLAG_CMD("Cors", enabled,
-                  "On to answer CORS requests here, Off to stop"),
+    AP_INIT_TAKE1("Cors", cors_set_cors,
+                  (void *)APR_OFFSETOF(cors_dir_conf, enabled), OR_FILEINFO,
+                  "On to answer CORS requests here, Off to stop, ReportOnly "
+                  "to decide and log without changing any response"),
     AP_INIT_ITERATE("CorsOrigins", cors_add_origin, NULL, OR_FILEINFO,
                     "Allowed origins: scheme://host[:port], *, null, or "
                     "scheme://*.domain[:port]"),
@@ -2385,6 +3569,8 @@ static const command_rec cors_cmds[] = {
                   "On to allow Private Network Access preflights"),
     AP_INIT_TAKE1("CorsPreflightStatus", cors_set_preflight_status, NULL,
                   OR_FILEINFO, "Status of answered preflights: 200 or 204"),
+    CORS_FLAG_CMD("CorsDebugHeader", debug_header,
+                  "On to explain each decision in a CORS-Decision header"),
     CORS_FLAG_CMD("CorsPreserveBackendHeaders", preserve,
                   "On to keep CORS headers a backend already set"),
     AP_INIT_TAKE1("CorsUnsafeAllowAnyOriginWithCredentials", cors_set_unsafe,
@@ -2406,8 +3592,12 @@ static void cors_register_hooks(apr_pool_t *p)
     static const char *const before_proxy[] = { "mod_proxy.c", NULL };
 
     (void)p;
+    ap_hook_pre_config(cors_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(cors_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(cors_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_test_config(cors_dump, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_mpm(cors_stats_clear, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(cors_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* No module changes r->per_dir_config in this phase: the record is
      * what the location walk left, whatever the order. */
     ap_hook_post_perdir_config(cors_record, NULL, NULL, APR_HOOK_MIDDLE);
@@ -2429,7 +3619,7 @@ AP_DECLARE_MODULE(cors) = {
     STANDARD20_MODULE_STUFF,
     cors_create_dir_config,     /* dir config creator */
     cors_merge_dir_config,      /* dir merger */
-    NULL,                       /* server config creator */
+    cors_create_srv_config,     /* server config creator */
     NULL,                       /* server merger */
     cors_cmds,                  /* command table */
     cors_register_hooks,        /* register hooks */

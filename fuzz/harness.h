@@ -344,6 +344,23 @@ static void fz_unreachable(const char *what)
     abort();
 }
 
+AP_DECLARE(void) ap_hook_pre_config(ap_HOOK_pre_config_t *pf,
+                                    const char *const *pre,
+                                    const char *const *succ, int order)
+{
+    (void)pf; (void)pre; (void)succ; (void)order;
+    fz_unreachable("ap_hook_pre_config");
+}
+
+APU_DECLARE(void) apr_optional_hook_add(const char *szName, void (*pfn)(void),
+                                        const char *const *aszPre,
+                                        const char *const *aszSucc,
+                                        int nOrder)
+{
+    (void)szName; (void)pfn; (void)aszPre; (void)aszSucc; (void)nOrder;
+    fz_unreachable("apr_optional_hook_add");
+}
+
 AP_DECLARE(void) ap_hook_check_config(ap_HOOK_check_config_t *pf,
                                       const char *const *pre,
                                       const char *const *succ, int order)

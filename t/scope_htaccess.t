@@ -111,7 +111,7 @@ is_deeply [cors_lines($res)], [], 'none: no CORS headers';
 # naming the file, directive and value.
 my @bad = (
     [ maxage => qr{htbad/maxage/\.htaccess: CorsMaxAge: 'soon' is not a number} ],
-    [ flag   => qr{htbad/flag/\.htaccess: Cors: 'maybe' is not On or Off} ],
+    [ flag   => qr{htbad/flag/\.htaccess: Cors: 'maybe' is not On, Off or ReportOnly} ],
     [ origin => qr{htbad/origin/\.htaccess: CorsOrigins: 'https://a\.example/path' is not an origin} ],
     [ regex  => qr{htbad/regex/\.htaccess: CorsOriginsMatch: 'https://\(a' is not a valid regular expression} ],
     [ unsafe => qr{htbad/unsafe/\.htaccess: CorsUnsafeAllowAnyOriginWithCredentials (?:cannot occur within htaccess files|not allowed)} ],
