@@ -186,7 +186,8 @@ sub module_problems {
 
 my $seq = 0;
 
-# config_check($directives, modules => [qw(headers ...)]) -> ($ok, $output)
+# config_check($directives, modules => [qw(headers ...)],
+#              defines => [qw(DUMP_CORS)]) -> ($ok, $output)
 # Writes a minimal httpd config (ServerRoot t/, the MPM, authz_core, the
 # modules named, then module_under_test()) followed by $directives to
 # t/logs/config_check_<pid>_<n>.conf, runs `apache2 -t -f FILE` and returns
@@ -211,7 +212,9 @@ sub config_check {
     check_config_text($text, $file);
     write_file($file, $text);
 
-    my ($status, $out) = run_httpd($vars->{httpd}, '-t', '-f', $file);
+    my ($status, $out) = run_httpd($vars->{httpd}, '-t',
+                                   (map { ('-D', $_) } @{ $opt{defines} || [] }),
+                                   '-f', $file);
     my $ok = $status == 0 && $out =~ /Syntax OK/;
     check_dumped_modules($file, $header);
     unlink $file unless $ENV{CORSTEST_KEEP_CONF};
