@@ -30,7 +30,7 @@
  *
  * Directives (all merge per section; a child changes only what it sets):
  *
- *   Cors                       On|Off
+ *   Cors                       On|Off|ReportOnly
  *   CorsOrigins                origin|*|null|wildcard-origin ...
  *   CorsOriginsMatch           regex ...
  *   CorsMethods                method|* ...
@@ -46,6 +46,7 @@
  *   CorsAllowPrivateNetwork    On|Off
  *   CorsPreflightStatus        200|204
  *   CorsPreserveBackendHeaders On|Off
+ *   CorsDebugHeader            On|Off
  *   CorsUnsafeAllowAnyOriginWithCredentials On|Off   (not in .htaccess)
  *
  * The decisions (origin parsing and matching, header-list parsing, the
@@ -2071,6 +2072,20 @@ static int cors_stats_clear(apr_pool_t *p, ap_scoreboard_e sb_type)
     return OK;
 }
 
+/* Has anything been counted in this slot?  The overflow slot is shown
+ * only then. */
+static int cors_slot_used(const cors_slot *sl)
+{
+    int d;
+
+    for (d = 0; d < CORS_NDECISIONS; d++) {
+        if (cors_read(&sl->count[d])) {
+            return 1;
+        }
+    }
+    return cors_read(&sl->report_differs) != 0;
+}
+
 /* mod_status: a table of servers by decisions, or for ?auto one line per
  * decision summed over all servers, zeros included. */
 static int cors_status_hook(request_rec *r, int flags)
@@ -2198,7 +2213,7 @@ static int cors_metrics_handler(request_rec *r)
         const cors_slot *sl = &cors_shm->slot[i];
         const char *label;
 
-        if (!sl->label[0]) {
+        if (!sl->label[0] || (i == 0 && !cors_slot_used(sl))) {
             continue;
         }
         label = cors_prom_label(r->pool, sl->label);
@@ -2215,7 +2230,7 @@ static int cors_metrics_handler(request_rec *r)
     for (i = 0; cors_shm && i < cors_shm->nslots; i++) {
         const cors_slot *sl = &cors_shm->slot[i];
 
-        if (sl->label[0]) {
+        if (sl->label[0] && (i || cors_slot_used(sl))) {
             ap_rprintf(r, "mod_cors_report_differs_total{server=\"%s\"} %"
                        APR_UINT64_T_FMT "\n",
                        cors_prom_label(r->pool, sl->label),

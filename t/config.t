@@ -196,7 +196,8 @@ warns 'CorsMaxAge 86400 warns about 7200', 'CorsMaxAge 86400',
 # -------------------------------------------------------- On/Off directives
 my @flags = qw(Cors CorsSupportsCredentials CorsSendWildcard CorsAlwaysSend
                CorsAutomaticOptions CorsVaryHeader CorsAllowPrivateNetwork
-               CorsPreserveBackendHeaders CorsUnsafeAllowAnyOriginWithCredentials);
+               CorsPreserveBackendHeaders CorsUnsafeAllowAnyOriginWithCredentials
+               CorsDebugHeader);
 for my $d (@flags) {
     for my $v (qw(yes 1 maybe)) {
         rejects "$d $v", "$d $v", $d => $v, qr/\bOn\b[^\n]*\bOff\b/;
@@ -207,6 +208,10 @@ for my $d (@flags) {
     my $extra = $d eq 'CorsSupportsCredentials' ? "CorsOrigins https://a.example\n" : '';
     passes "$d OFF / on (case-insensitive)", "$extra$d OFF\n$d on";
 }
+# Cors also takes ReportOnly, and says so when given nonsense.
+passes 'Cors ReportOnly', 'Cors ReportOnly';
+passes 'Cors reportonly (case-insensitive)', 'Cors reportonly';
+rejects 'Cors Report', 'Cors Report', Cors => 'Report', qr/On, Off or ReportOnly/;
 
 # ---------------------------------------------------- CorsPreflightStatus
 for my $v (qw(201 ok 2O4)) {
@@ -396,7 +401,8 @@ my $all = join "\n", 'Cors On', 'CorsOrigins https://a.example https://*.example
     'CorsExposeHeaders X-Total', 'CorsSupportsCredentials On', 'CorsMaxAge 600',
     'CorsSendWildcard Off', 'CorsAlwaysSend On', 'CorsAutomaticOptions On',
     'CorsVaryHeader On', 'CorsAllowPrivateNetwork On', 'CorsPreflightStatus 200',
-    'CorsPreserveBackendHeaders Off', 'CorsUnsafeAllowAnyOriginWithCredentials Off';
+    'CorsPreserveBackendHeaders Off', 'CorsUnsafeAllowAnyOriginWithCredentials Off',
+    'CorsDebugHeader Off';
 my %contexts = (
     'server config'        => "%s",
     '<Location>'           => "<Location /config/ctx>\n%s\n</Location>",
