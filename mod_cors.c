@@ -177,12 +177,29 @@ typedef struct {
 #endif
 } cors_regex;
 
+/* The exact origins of a policy: an open-addressing table, at most half
+ * full, keyed by the normalised origin.  A lookup hashes the request's
+ * Origin eight bytes at a time and compares one or two keys: constant
+ * time, whatever the number of origins, and cheaper than apr_hash's
+ * byte-at-a-time function on the request path. */
+typedef struct {
+    const char *key;           /* normalised origin, NULL: empty slot */
+    apr_size_t len;            /* strlen(key) */
+    const char *entry;         /* as written, for logs */
+} cors_exact_slot;
+
+typedef struct cors_exact {
+    cors_exact_slot *slots;    /* mask + 1 of them */
+    apr_uint32_t mask;         /* size - 1, the size a power of two */
+    apr_uint32_t count;        /* slots in use */
+} cors_exact;
+
 /* The origin policy of one section (CorsOrigins + CorsOriginsMatch). */
 typedef struct {
     int any;                   /* "*" listed */
     int allow_null;            /* "null" listed */
     int match_all;             /* "*" or a regex that matches any origin */
-    apr_hash_t *exact;         /* normalised origin -> entry as written */
+    struct cors_exact *exact;  /* normalised origin -> entry as written */
     const char *first_exact;   /* first exact origin, serialised as browsers
                                 * do, for CorsAlwaysSend */
     const char *first_http;    /* first http:// entry, for the warning */
@@ -288,6 +305,9 @@ typedef struct {
     cors_request req;          /* its CORS headers as the client sent
                                 * them, read once (Cors On only) */
     int accounted;             /* the decision is noted and counted */
+    const cors_dir_conf *resp_conf; /* what decides the response, found
+                                * by the insert_filter hook for the filter */
+    const cors_request *resp_req; /* the headers it is judged on, or NULL */
 } cors_req_state;
 
 /* One origin split into its parts; pointers into the parsed string. */
@@ -402,6 +422,83 @@ static int cors_is_token(const char *s)
     return 1;
 }
 
+/* What a byte may be in a serialised origin, one lookup per byte:
+ * CORS_C_SCHEME letters, digits, '+', '-' and '.'; CORS_C_HOST letters,
+ * digits, '-' and '_' (a label's bytes; dots are handled apart). */
+#define CORS_C_SCHEME 1
+#define CORS_C_HOST   2
+static const unsigned char cors_origin_class[256] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x00 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x08 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x10 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x18 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x20 */
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x03, 0x01, 0x00,  /* 0x28 */
+    0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03,  /* 0x30 */
+    0x03, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x38 */
+    0x00, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03,  /* 0x40 */
+    0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03,  /* 0x48 */
+    0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03,  /* 0x50 */
+    0x03, 0x03, 0x03, 0x00, 0x00, 0x00, 0x00, 0x02,  /* 0x58 */
+    0x00, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03,  /* 0x60 */
+    0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03,  /* 0x68 */
+    0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03,  /* 0x70 */
+    0x03, 0x03, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x78 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x80 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x88 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x90 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0x98 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xa0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xa8 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xb0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xb8 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xc0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xc8 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xd0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xd8 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xe0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xe8 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xf0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 0xf8 */
+};
+
+/* ASCII lower case of a byte, one lookup (apr_tolower() is locale-aware
+ * and a call away). */
+static const unsigned char cors_lower[256] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,  /* 0x00 */
+    0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,  /* 0x08 */
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,  /* 0x10 */
+    0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,  /* 0x18 */
+    0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27,  /* 0x20 */
+    0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,  /* 0x28 */
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,  /* 0x30 */
+    0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,  /* 0x38 */
+    0x40, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,  /* 0x40 */
+    0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,  /* 0x48 */
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,  /* 0x50 */
+    0x78, 0x79, 0x7a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,  /* 0x58 */
+    0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,  /* 0x60 */
+    0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,  /* 0x68 */
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,  /* 0x70 */
+    0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f,  /* 0x78 */
+    0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,  /* 0x80 */
+    0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f,  /* 0x88 */
+    0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97,  /* 0x90 */
+    0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f,  /* 0x98 */
+    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,  /* 0xa0 */
+    0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,  /* 0xa8 */
+    0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7,  /* 0xb0 */
+    0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,  /* 0xb8 */
+    0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7,  /* 0xc0 */
+    0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf,  /* 0xc8 */
+    0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7,  /* 0xd0 */
+    0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf,  /* 0xd8 */
+    0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7,  /* 0xe0 */
+    0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef,  /* 0xe8 */
+    0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7,  /* 0xf0 */
+    0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,  /* 0xf8 */
+};
+
 /* The longest IPv6 literal inet_pton() reads, "[" and "]" excluded:
  * eight groups of four digits and seven colons, or six groups and an
  * IPv4 address. */
@@ -445,7 +542,7 @@ static const char *cors_parse_host(const char *s, const char *end,
             }
             label = s + 1;
         }
-        else if (!apr_isalnum(*s) && *s != '-' && *s != '_') {
+        else if (!(cors_origin_class[(unsigned char)*s] & CORS_C_HOST)) {
             break;
         }
     }
@@ -524,8 +621,8 @@ static const char *cors_parse_origin(const char *s, apr_size_t len,
     if (!len || !apr_isalpha(*p)) {
         return "has no scheme (write scheme://host[:port])";
     }
-    while (p < end && (apr_isalnum(*p) || *p == '+' || *p == '-'
-                       || *p == '.')) {
+    while (p < end
+           && (cors_origin_class[(unsigned char)*p] & CORS_C_SCHEME)) {
         p++;
     }
     if (end - p < 3 || memcmp(p, "://", 3) != 0) {
@@ -601,18 +698,27 @@ static char *cors_origin_key(apr_pool_t *p, const cors_origin_parts *o,
     char *k = key;
     apr_size_t i;
 
-    for (i = 0; i < o->scheme_len; i++) {
-        *k++ = apr_tolower(o->scheme[i]);
+    /* Locals, so that the stores through k cannot make the compiler
+     * read o->... again for every byte. */
+    const unsigned char *src = (const unsigned char *)o->scheme;
+    apr_size_t n = o->scheme_len;
+
+    for (i = 0; i < n; i++) {
+        k[i] = cors_lower[src[i]];
     }
+    k += n;
     memcpy(k, "://", 3);
     k += 3;
     if (o->ipv6) {
         k += cors_ipv6_serialise(o->addr, k);
     }
     else {
-        for (i = 0; i < o->host_len; i++) {
-            *k++ = apr_tolower(o->host[i]);
+        src = (const unsigned char *)o->host;
+        n = o->host_len;
+        for (i = 0; i < n; i++) {
+            k[i] = cors_lower[src[i]];
         }
+        k += n;
     }
     if (o->port) {
         *k++ = ':';
@@ -726,6 +832,84 @@ static const char *cors_cmd_error(cmd_parms *cmd, const char *msg)
     return apr_pstrcat(cmd->pool, cmd->cmd->name, ": invalid value: see "
                        "the mod_cors error above (httpd's log would show "
                        "its backslashes doubled)", NULL);
+}
+
+/* The hash of the exact-origin table: 64-bit words mixed by a multiply
+ * and a shift, the tail byte by byte.  Keys come from the configuration
+ * only, so a crafted Origin costs one probe sequence, never a flood. */
+static apr_uint32_t cors_exact_hash(const char *s, apr_size_t n)
+{
+    apr_uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    apr_uint64_t w;
+
+    if (n >= 8) {
+        /* The last word overlaps the one before: every byte counts,
+         * without a loop over the tail. */
+        const char *last = s + n - 8;
+
+        for (; s < last; s += 8) {
+            memcpy(&w, s, 8);
+            h = (h ^ w) * 0xff51afd7ed558ccdULL;
+            h ^= h >> 32;
+        }
+        memcpy(&w, last, 8);
+    }
+    else {
+        for (w = 0; n; n--) {
+            w = (w << 8) | (unsigned char)s[n - 1];
+        }
+    }
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    return (apr_uint32_t)(h ^ (h >> 32));
+}
+
+static const char *cors_exact_get(const cors_exact *t, const char *key,
+                                  apr_size_t len)
+{
+    apr_uint32_t i = cors_exact_hash(key, len) & t->mask;
+
+    for (;; i = (i + 1) & t->mask) {
+        const cors_exact_slot *sl = &t->slots[i];
+
+        if (!sl->key) {
+            return NULL;
+        }
+        if (sl->len == len && !memcmp(sl->key, key, len)) {
+            return sl->entry;
+        }
+    }
+}
+
+static void cors_exact_put(apr_pool_t *p, cors_exact *t, const char *key,
+                           apr_size_t len, const char *entry)
+{
+    apr_uint32_t i;
+
+    if (!t->slots || 2 * (t->count + 1) > t->mask + 1) {
+        cors_exact_slot *old = t->slots;
+        apr_uint32_t n = old ? t->mask + 1 : 0;
+        apr_uint32_t j;
+
+        t->mask = n ? 2 * n - 1 : 7;
+        t->slots = apr_pcalloc(p, (t->mask + 1) * sizeof(*t->slots));
+        t->count = 0;
+        for (j = 0; j < n; j++) {
+            if (old[j].key) {
+                cors_exact_put(p, t, old[j].key, old[j].len, old[j].entry);
+            }
+        }
+    }
+    for (i = cors_exact_hash(key, len) & t->mask; t->slots[i].key;
+         i = (i + 1) & t->mask) {
+        if (t->slots[i].len == len && !memcmp(t->slots[i].key, key, len)) {
+            t->slots[i].entry = entry;
+            return;
+        }
+    }
+    t->slots[i].key = key;
+    t->slots[i].len = len;
+    t->slots[i].entry = entry;
+    t->count++;
 }
 
 #ifdef CORS_HAVE_PCRE2
@@ -1015,10 +1199,10 @@ static const char *cors_add_origin_entry(cmd_parms *cmd, cors_origins *o,
     }
     key = cors_origin_key(cmd->pool, &parts, &klen);
     if (!o->exact) {
-        o->exact = apr_hash_make(cmd->pool);
+        o->exact = apr_pcalloc(cmd->pool, sizeof(cors_exact));
         o->first_exact = key;
     }
-    apr_hash_set(o->exact, key, klen, arg);
+    cors_exact_put(cmd->pool, o->exact, key, klen, arg);
     if (!o->first_http && parts.scheme_len == 4
         && !strncasecmp(parts.scheme, "http", 4)) {
         o->first_http = arg;
@@ -1442,16 +1626,21 @@ static int cors_regex_list_match(apr_pool_t *p,
     return found;
 }
 
+/* A wildcard against an origin's parts and its key (lower case, like
+ * the pattern, so bytes compare as they are).  No IP literal matches. */
 static int cors_pattern_match(const cors_pattern *pat,
-                              const cors_origin_parts *o)
+                              const cors_origin_parts *o, const char *key)
 {
-    return o->scheme_len == pat->scheme_len
-           && !strncasecmp(o->scheme, pat->scheme, o->scheme_len)
+    const char *host = key + o->scheme_len + 3;
+
+    return !o->ipv6
+           && o->scheme_len == pat->scheme_len
+           && !memcmp(key, pat->scheme, o->scheme_len)
            && o->port_len == pat->port_len
            && (!o->port_len || !memcmp(o->port, pat->port, o->port_len))
            && o->host_len > pat->suffix_len
-           && !strncasecmp(o->host + o->host_len - pat->suffix_len,
-                           pat->suffix, pat->suffix_len);
+           && !memcmp(host + o->host_len - pat->suffix_len, pat->suffix,
+                      pat->suffix_len);
 }
 
 /* The reasons cors_match_origin() gives for a well-formed origin it
@@ -1476,7 +1665,7 @@ static const char *cors_match_origin(apr_pool_t *p, const cors_origins *o,
     char *key;
     int i;
 
-    if (!strcmp(origin, "null")) {
+    if (origin[0] == 'n' && !strcmp(origin, "null")) {
         *why = cors_why_null;
         return o->allow_null ? "null" : NULL;
     }
@@ -1484,7 +1673,7 @@ static const char *cors_match_origin(apr_pool_t *p, const cors_origins *o,
      * no default port), and a key is a valid origin: one hash lookup of
      * the header as it came decides the usual request, unparsed. */
     if (o->exact && !o->any
-        && (entry = apr_hash_get(o->exact, origin, APR_HASH_KEY_STRING))
+        && (entry = cors_exact_get(o->exact, origin, strlen(origin)))
            != NULL) {
         return entry;
     }
@@ -1496,14 +1685,14 @@ static const char *cors_match_origin(apr_pool_t *p, const cors_origins *o,
         return "*";
     }
     key = cors_origin_key(p, &parts, &klen);
-    if (o->exact && (entry = apr_hash_get(o->exact, key, klen)) != NULL) {
+    if (o->exact && (entry = cors_exact_get(o->exact, key, klen)) != NULL) {
         return entry;
     }
     for (i = 0; o->patterns && i < o->patterns->nelts; i++) {
         const cors_pattern *pat = &APR_ARRAY_IDX(o->patterns, i,
                                                  cors_pattern);
 
-        if (cors_pattern_match(pat, &parts)) {
+        if (cors_pattern_match(pat, &parts, key)) {
             return pat->entry;
         }
     }
@@ -1768,7 +1957,7 @@ static const char *cors_origin_without_request(const cors_dir_conf *conf,
         }
         return "*";
     }
-    if (o->exact && apr_hash_count(o->exact) == 1 && !o->allow_null
+    if (o->exact && o->exact->count == 1 && !o->allow_null
         && !o->patterns && !o->regexes) {
         return o->first_exact;
     }
@@ -2185,7 +2374,10 @@ static int cors_metrics_handler(request_rec *r)
     apr_uint32_t i;
     int d;
 
-    if (!r->handler || strcmp(r->handler, CORS_METRICS_HANDLER)) {
+    /* Called for every request of the server: the first byte decides
+     * nearly all. */
+    if (!r->handler || r->handler[0] != 'c'
+        || strcmp(r->handler, CORS_METRICS_HANDLER)) {
         return DECLINED;
     }
     r->allowed |= (AP_METHOD_BIT << M_GET);
@@ -2452,7 +2644,8 @@ static ap_filter_rec_t *cors_filter_handle;
 /* The counters' page is never a CORS resource. */
 static int cors_is_metrics(const request_rec *r)
 {
-    return r->handler && !strcmp(r->handler, CORS_METRICS_HANDLER);
+    return r->handler && r->handler[0] == 'c'
+           && !strcmp(r->handler, CORS_METRICS_HANDLER);
 }
 
 static const cors_req_state *cors_state(const request_rec *r)
@@ -2493,7 +2686,7 @@ static const cors_dir_conf *cors_response_conf(request_rec *r,
  * Five bytes tell it from Accept, Accept-Ranges and the like; each byte
  * is tested only if the ones before matched, so the NUL of a shorter
  * name ends the test. */
-static int cors_acce_s(const char *k)
+static APR_INLINE int cors_acce_s(const char *k)
 {
     return (k[0] | 0x20) == 'a' && (k[1] | 0x20) == 'c'
            && (k[2] | 0x20) == 'c' && (k[3] | 0x20) == 'e'
@@ -2513,13 +2706,23 @@ static int cors_client_sent_options(const request_rec *r)
     return r->the_request && !strncmp(r->the_request, "OPTIONS ", 8);
 }
 
+/* Is a header name "Origin", in any case?  Each byte is tested only if
+ * the ones before matched, so a shorter name's NUL ends the test; '|'
+ * 0x20 maps only the two cases of a letter onto its lower case. */
+static APR_INLINE int cors_is_origin(const char *k)
+{
+    return (k[0] | 0x20) == 'o' && (k[1] | 0x20) == 'r'
+           && (k[2] | 0x20) == 'i' && (k[3] | 0x20) == 'g'
+           && (k[4] | 0x20) == 'i' && (k[5] | 0x20) == 'n' && !k[6];
+}
+
 /* The request headers mod_cors reads, in one pass over headers_in
- * instead of an apr_table_get() each: names are told apart by their
- * first bytes before any string comparison (Accept-* and
- * Access-Control-* part at the fourth), and only an OPTIONS request
- * looks for the Access-Control-Request-* of a preflight.  httpd has
- * merged repeated request lines; where a module added one more, the
- * first one wins, as with apr_table_get(). */
+ * instead of an apr_table_get() each (which costs more than the pass):
+ * names are told apart by their first bytes before any string
+ * comparison (Accept-* and Access-Control-* part at the fourth), and
+ * only an OPTIONS request looks for the Access-Control-Request-* of a
+ * preflight.  httpd has merged repeated request lines; where a module
+ * added one more, the first one wins, as with apr_table_get(). */
 static void cors_gather(request_rec *r, cors_request *req)
 {
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);
@@ -2535,8 +2738,7 @@ static void cors_gather(request_rec *r, cors_request *req)
         if (!k || !e->val) {
             continue;
         }
-        if ((*k == 'O' || *k == 'o') && (k[1] == 'r' || k[1] == 'R')
-            && !strcasecmp(k, "Origin")) {
+        if (cors_is_origin(k)) {
             if (!req->origin) {
                 req->origin = e->val;
                 if (!options) {
@@ -2544,7 +2746,7 @@ static void cors_gather(request_rec *r, cors_request *req)
                 }
             }
         }
-        else if (options && (*k == 'A' || *k == 'a') && cors_acce_s(k)
+        else if ((*k == 'A' || *k == 'a') && cors_acce_s(k)
                  && !strncasecmp(k, "Access-Control-Request-", 23)) {
             k += 23;
             if (!strcasecmp(k, "Method")) {
@@ -2561,7 +2763,8 @@ static void cors_gather(request_rec *r, cors_request *req)
 }
 
 /* A preflight this module answers itself (CorsAutomaticOptions On)? */
-static const cors_req_state *cors_own_preflight(const request_rec *r)
+static APR_INLINE const cors_req_state *cors_own_preflight(
+    const request_rec *r)
 {
     const cors_req_state *st;
 
@@ -2834,11 +3037,14 @@ static void cors_account(request_rec *r, const cors_dir_conf *conf,
         return;
     }
     st->accounted = 1;
-    apr_table_setn(r->notes, "cors", cors_decision_names[v->decision]);
+    /* Added, not set: nothing else writes these notes, and each request
+     * is accounted once (a search of the table costs more than the rest
+     * of the accounting). */
+    apr_table_addn(r->notes, "cors", cors_decision_names[v->decision]);
     if (origin) {
         apr_size_t n = strlen(origin);
 
-        apr_table_setn(r->notes, "cors-origin", n <= CORS_MAX_NOTE_ORIGIN
+        apr_table_addn(r->notes, "cors-origin", n <= CORS_MAX_NOTE_ORIGIN
                        ? origin
                        : apr_pstrmemdup(r->pool, origin,
                                         CORS_MAX_NOTE_ORIGIN));
@@ -2918,15 +3124,19 @@ static int cors_preflight_fixups(request_rec *r)
 static apr_status_t cors_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
+    const cors_req_state *st = f->ctx;
     const cors_dir_conf *conf;
     const cors_request *req;
     cors_request local;
     cors_verdict v;
 
     ap_remove_output_filter(f);
-    /* f->ctx is NULL where the filter was added by name (SetOutputFilter
-     * CORS) rather than by our hooks; the lookup is the same. */
-    if (r->main || !(conf = cors_response_conf(r, &req))) {
+    if (st) {
+        conf = st->resp_conf;
+        req = st->resp_req;
+    }
+    /* Added by name (SetOutputFilter CORS) rather than by our hooks. */
+    else if (r->main || !(conf = cors_response_conf(r, &req))) {
         return ap_pass_brigade(f->next, bb);
     }
     if (!req) {
@@ -2945,14 +3155,27 @@ static apr_status_t cors_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
+/* The filter gets, as its context, the request's record with the
+ * section that decides and the headers to judge, found here once. */
 static void cors_insert_filter(request_rec *r)
 {
     const cors_request *req;
+    const cors_dir_conf *conf;
+    cors_req_state *st;
 
-    if (r->main || cors_is_metrics(r) || !cors_response_conf(r, &req)) {
+    if (r->main || cors_is_metrics(r)
+        || !(conf = cors_response_conf(r, &req))) {
         return;
     }
-    ap_add_output_filter_handle(cors_filter_handle, NULL, r, r->connection);
+    st = ap_get_module_config(r->request_config, &cors_module);
+    if (!st) {
+        st = apr_pcalloc(r->pool, sizeof(*st));
+        st->conf = conf;
+        ap_set_module_config(r->request_config, &cors_module, st);
+    }
+    st->resp_conf = conf;
+    st->resp_req = req;
+    ap_add_output_filter_handle(cors_filter_handle, st, r, r->connection);
 }
 
 /* -------------------------------------------------------------------- */
