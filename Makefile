@@ -49,10 +49,16 @@ export BENCH_QUICK BENCH_DURATION BENCH_ROUNDS BENCH_CONNECTIONS \
 .PHONY: all install clean deps deps-packages test demo fuzz fuzz-deps \
         fuzz-build test-asan asan-build soak bench bench-deps
 
+# mod_cors.c is the glue; the cors_*.c files are its parts, sharing
+# cors_private.h (see the comment at the top of each).
+CORS_SOURCES = mod_cors.c cors_config.c cors_policy.c cors_engine.c \
+               cors_stats.c cors_dump.c
+CORS_DEPS    = $(CORS_SOURCES) cors_private.h
+
 all: .libs/mod_cors.so
 
-.libs/mod_cors.so: mod_cors.c
-	$(APXS) -c $(APXS_CFLAGS) $(PCRE2_CFLAGS) mod_cors.c $(PCRE2_LIBS)
+.libs/mod_cors.so: $(CORS_DEPS)
+	$(APXS) -c $(APXS_CFLAGS) $(PCRE2_CFLAGS) $(CORS_SOURCES) $(PCRE2_LIBS)
 
 # Also drops cors.load and cors.conf into Debian's mods-available, where
 # there is one, so that `a2enmod cors` works.
@@ -192,7 +198,7 @@ FUZZ_MISSING = missing=; \
 fuzz-deps:
 	$(call apt_install,fuzz-deps,FUZZ_MISSING,FUZZ_PACKAGES)
 
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/harness.h fuzz/reference.h mod_cors.c
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/harness.h fuzz/reference.h $(CORS_DEPS)
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $< -o $@ $(FUZZ_LIBS)
 
@@ -220,12 +226,12 @@ ASAN_TEST_LOG = t/logs/make-test-asan.log
 
 # Compiled and linked by clang directly: apxs's libtool would link with gcc
 # and pull in gcc's runtime.
-$(ASAN_BUILD)/mod_cors.so: mod_cors.c
+$(ASAN_BUILD)/mod_cors.so: $(CORS_DEPS)
 	@mkdir -p $(ASAN_BUILD)
 	$(ASAN_CC) -shared -fPIC -g -O1 -Wall -Wextra \
 	    -Wno-missing-field-initializers -Wno-null-pointer-subtraction \
 	    $(ASAN_FLAGS) -I$$($(APXS) -q INCLUDEDIR) \
-	    $$(apr-1-config --includes --cppflags) $(PCRE2_CFLAGS) mod_cors.c -o $@ \
+	    $$(apr-1-config --includes --cppflags) $(PCRE2_CFLAGS) $(CORS_SOURCES) -o $@ \
 	    $(PCRE2_LIBS)
 
 asan-build: $(ASAN_BUILD)/mod_cors.so

@@ -262,7 +262,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     || apr_table_get(r.err_headers_out, CORS_ACAO));
 
     cors_gather(&r, &req);
-    cors_decide(p, conf, &req, &v);
+    cors_policy_decide(p, conf, &req, &v);
     cors_log_verdict(&r, conf, &req, &v);
     cors_apply(&r, conf, &v);
 

@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     apr_pool_t *p = fz_pool();
     const char *s = (const char *)data;
     const char *end = s + size;
-    cors_dir_conf *conf = cors_create_dir_config(p, NULL);
+    cors_dir_conf *conf = cors_config_create_dir(p, NULL);
     ref_policy rp;
     apr_array_header_t *lines = apr_array_make(p, 8, sizeof(char *));
     int credentials = 0, wildcard = 0, unsafe = 0;
@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     origin = APR_ARRAY_IDX(lines, lines->nelts - 1, char *);
 
     /* The matcher alone. */
-    mkey = cors_match_origin(p, cors_origin_policy(conf), origin, &why);
+    mkey = cors_match_origin(p, cors_policy_origins(conf), origin, &why);
     ref_ok = ref_allows(p, &rp, origin, &rkey);
     mod_ok = mkey != NULL;
     FZ_CHECK(mod_ok == ref_ok, "origin '%s': module %s it (%s), reference "
@@ -141,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         req.method = i ? "OPTIONS" : "GET";
         req.origin = origin;
         req.acrm = i ? "GET" : NULL;
-        cors_decide(p, conf, &req, &v);
+        cors_policy_decide(p, conf, &req, &v);
         FZ_CHECK(v.preflight == i, "preflight flag");
         FZ_CHECK((v.allow_origin == NULL) == (expect == NULL)
                  && (!expect || !strcmp(v.allow_origin, expect)),

@@ -15,7 +15,7 @@
  * fuzz_origin: the origin parser and key, on raw bytes, and the same bytes
  * as a CorsOrigins argument.
  *
- * The whole input is one origin (NUL bytes included: cors_parse_origin
+ * The whole input is one origin (NUL bytes included: cors_policy_parse_origin
  * takes a length).  Checked:
  *   - a parse stays inside the input, and an accepted origin has a
  *     scheme of [a-z0-9+.-] starting with a letter, "://", a host, an
@@ -40,7 +40,7 @@ static void fz_key_checks(apr_pool_t *p, const char *s, apr_size_t len)
     char *key, *key2, *upper;
     apr_size_t klen, klen2, i;
 
-    why = cors_parse_origin(s, len, &o);
+    why = cors_policy_parse_origin(s, len, &o);
     if (why) {
         FZ_CHECK(*why, "empty reason");
         return;
@@ -67,7 +67,7 @@ static void fz_key_checks(apr_pool_t *p, const char *s, apr_size_t len)
                  && (s + len - rest == 3 || s + len - rest == 4)),
                  "bytes after the host");
     }
-    key = cors_origin_key(p, &o, &klen);
+    key = cors_policy_origin_key(p, &o, &klen);
     FZ_CHECK(strlen(key) == klen, "key length");
     for (i = 0; i < klen; i++) {
         unsigned char c = key[i];
@@ -75,9 +75,9 @@ static void fz_key_checks(apr_pool_t *p, const char *s, apr_size_t len)
         FZ_CHECK(c > ' ' && c < 0x7f && !apr_isupper(c),
                  "key byte 0x%02x in '%s'", c, key);
     }
-    why = cors_parse_origin(key, klen, &o2);
+    why = cors_policy_parse_origin(key, klen, &o2);
     FZ_CHECK(!why, "the key '%s' does not parse: %s", key, why);
-    key2 = cors_origin_key(p, &o2, &klen2);
+    key2 = cors_policy_origin_key(p, &o2, &klen2);
     FZ_CHECK(klen2 == klen && !strcmp(key, key2), "key not idempotent: "
              "'%s' -> '%s'", key, key2);
 
@@ -85,9 +85,9 @@ static void fz_key_checks(apr_pool_t *p, const char *s, apr_size_t len)
     for (i = 0; i < len; i++) {
         upper[i] = apr_toupper(upper[i]);
     }
-    why = cors_parse_origin(upper, len, &o2);
+    why = cors_policy_parse_origin(upper, len, &o2);
     FZ_CHECK(!why, "upper-cased origin refused: %s", why);
-    key2 = cors_origin_key(p, &o2, &klen2);
+    key2 = cors_policy_origin_key(p, &o2, &klen2);
     FZ_CHECK(!strcmp(key, key2), "case changes the key: '%s' vs '%s'",
              key, key2);
 }
@@ -107,19 +107,19 @@ static const char *fz_add(cors_dir_conf *conf, apr_pool_t *p,
     cmd.limited = -1;
     dir.filename = "fuzz_origin.conf";
     cmd.directive = &dir;
-    return cors_add_origin(&cmd, conf, arg);
+    return cors_cmd_CorsOrigins(&cmd, conf, arg);
 }
 
 static int fz_allows(apr_pool_t *p, cors_dir_conf *conf, const char *o)
 {
     const char *why;
 
-    return cors_match_origin(p, cors_origin_policy(conf), o, &why) != NULL;
+    return cors_match_origin(p, cors_policy_origins(conf), o, &why) != NULL;
 }
 
 static void fz_config_checks(apr_pool_t *p, const char *arg)
 {
-    cors_dir_conf *conf = cors_create_dir_config(p, NULL);
+    cors_dir_conf *conf = cors_config_create_dir(p, NULL);
     const char *err = fz_add(conf, p, arg);
     const char *star;
     cors_origin_parts o;
@@ -137,11 +137,11 @@ static void fz_config_checks(apr_pool_t *p, const char *arg)
         apr_size_t klen, i;
         char *upper = apr_pstrdup(p, arg);
 
-        FZ_CHECK(!cors_parse_origin(arg, strlen(arg), &o),
+        FZ_CHECK(!cors_policy_parse_origin(arg, strlen(arg), &o),
                  "an accepted origin does not parse");
         FZ_CHECK(fz_allows(p, conf, arg), "'%s' does not allow itself",
                  arg);
-        FZ_CHECK(fz_allows(p, conf, cors_origin_key(p, &o, &klen)),
+        FZ_CHECK(fz_allows(p, conf, cors_policy_origin_key(p, &o, &klen)),
                  "'%s' does not allow its key", arg);
         for (i = 0; upper[i]; i++) {
             upper[i] = apr_toupper(upper[i]);

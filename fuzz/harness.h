@@ -14,8 +14,9 @@
 /*
  * fuzz/harness.h: what every libFuzzer harness of mod_cors shares.
  *
- * The module's decision functions are static, so the module source is
- * included here, and each harness is one translation unit with it.  The
+ * The module's sources are included here (the decisions and many of
+ * their helpers are static), and each harness is one translation unit
+ * with them.  The
  * few httpd functions the module calls that live in the httpd binary are
  * shimmed below: the regex functions the way server/util_pcre.c and
  * server/util.c implement them with PCRE2 (same compile options, same
@@ -61,6 +62,12 @@ struct apr_pool_t;
 static void fz_startup_write(struct apr_pool_t *p, const char *line);
 #define CORS_STARTUP_WRITE fz_startup_write
 
+/* The whole module, one translation unit with the harness. */
+#include "../cors_policy.c"
+#include "../cors_config.c"
+#include "../cors_stats.c"
+#include "../cors_engine.c"
+#include "../cors_dump.c"
 #include "../mod_cors.c"
 
 #include "apr_tables.h"
@@ -343,6 +350,39 @@ static void fz_unreachable(const char *what)
     fprintf(stderr, "harness: %s called\n", what);
     abort();
 }
+
+/* Request and startup plumbing of the other parts of the module (the
+ * counters, the metrics handler, the dump): the harnesses never get
+ * there. */
+AP_DECLARE_DATA ap_listen_rec *ap_listeners = NULL;
+
+AP_DECLARE(int) ap_rwrite(const void *buf, int nbyte, request_rec *r)
+{
+    (void)buf; (void)nbyte; (void)r;
+    fz_unreachable("ap_rwrite");
+    return -1;
+}
+
+AP_DECLARE(void) ap_set_content_type(request_rec *r, const char *ct)
+{
+    (void)r; (void)ct;
+    fz_unreachable("ap_set_content_type");
+}
+
+AP_DECLARE(int) ap_request_has_body(request_rec *r)
+{
+    (void)r;
+    fz_unreachable("ap_request_has_body");
+    return 0;
+}
+
+AP_DECLARE(int) ap_exists_config_define(const char *name)
+{
+    (void)name;
+    fz_unreachable("ap_exists_config_define");
+    return 0;
+}
+
 
 AP_DECLARE(void) ap_hook_pre_config(ap_HOOK_pre_config_t *pf,
                                     const char *const *pre,
@@ -693,7 +733,7 @@ static void fz_build_config(fz_config *fc, apr_pool_t *p, const char *s,
     fc->pool = p;
     fc->server.log.level = APLOG_TRACE8;
     fc->server.is_virtual = 0;
-    fc->conf = cors_create_dir_config(p, NULL);
+    fc->conf = cors_config_create_dir(p, NULL);
     section = fc->conf;
     fc->policy.origins = apr_array_make(p, 4, sizeof(char *));
     fc->policy.regexes = apr_array_make(p, 4, sizeof(char *));
@@ -718,7 +758,7 @@ static void fz_build_config(fz_config *fc, apr_pool_t *p, const char *s,
             /* Close the section: merge it, keep its origin policy if it
              * set one (a section that sets one replaces the inherited). */
             if (section != fc->conf) {
-                fc->conf = cors_merge_dir_config(p, fc->conf, section);
+                fc->conf = cors_config_merge_dir(p, fc->conf, section);
             }
             if (sp.origins_set) {
                 fc->policy = sp;
@@ -727,7 +767,7 @@ static void fz_build_config(fz_config *fc, apr_pool_t *p, const char *s,
             sp.regexes = apr_array_make(p, 4, sizeof(char *));
             sp.origins_set = 0;
             htaccess = eol - s >= 9 && !memcmp(s, "<htaccess", 9);
-            section = cors_create_dir_config(p, apr_psprintf(p, "/section%d",
+            section = cors_config_create_dir(p, apr_psprintf(p, "/section%d",
                                                              line_num));
         }
         else if (eol > s) {
@@ -739,7 +779,7 @@ static void fz_build_config(fz_config *fc, apr_pool_t *p, const char *s,
         s = nl + 1;
     }
     if (section != fc->conf) {
-        fc->conf = cors_merge_dir_config(p, fc->conf, section);
+        fc->conf = cors_config_merge_dir(p, fc->conf, section);
     }
     if (sp.origins_set) {
         fc->policy = sp;
