@@ -45,6 +45,8 @@ void *cors_config_create_dir(apr_pool_t *p, char *dir)
     conf->preserve = CORS_UNSET;
     conf->unsafe_any = CORS_UNSET;
     conf->debug_header = CORS_UNSET;
+    conf->protect = CORS_UNSET;
+    conf->timing = CORS_UNSET;
     return conf;
 }
 
@@ -92,6 +94,9 @@ void *cors_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
     CORS_MERGE(preserve, CORS_UNSET);
     CORS_MERGE(unsafe_any, CORS_UNSET);
     CORS_MERGE(debug_header, CORS_UNSET);
+    CORS_MERGE(protect, CORS_UNSET);
+    CORS_MERGE(protect_where, NULL);
+    CORS_MERGE(timing, CORS_UNSET);
     return conf;
 }
 
@@ -362,6 +367,23 @@ const char *cors_cmd_Cors(cmd_parms *cmd, void *dconf, const char *arg)
     }
     return apr_psprintf(cmd->pool, "Cors: '%s' is not On, Off or "
                         "ReportOnly", arg);
+}
+
+/* CorsProtect On|Off: an .htaccess file may raise the protection, never
+ * lower it (a tenant must not switch off what the server turned on). */
+const char *cors_cmd_CorsProtect(cmd_parms *cmd, void *dconf,
+                                 const char *arg)
+{
+    cors_dir_conf *conf = dconf;
+
+    if (cors_in_htaccess(cmd) && !strcasecmp(arg, "off")) {
+        return "CorsProtect: 'Off' is not allowed in .htaccess files: they "
+               "may turn the protection on, never off";
+    }
+    conf->protect_where = apr_psprintf(cmd->pool, "%s:%d",
+                                       cmd->directive->filename,
+                                       cmd->directive->line_num);
+    return cors_cmd_flag(cmd, dconf, arg);
 }
 
 const char *cors_cmd_CorsSupportsCredentials(cmd_parms *cmd, void *dconf,
@@ -919,10 +941,37 @@ static void cors_check_warn(cors_check_ctx *ctx, const char *where,
  * or for want of any CorsOrigins in a server that switches Cors on;
  * warnings for weaker set-ups.  Judged where the section itself sets
  * something these depend on. */
+/* CorsProtect On trusts the origins the policy allows: with one that
+ * allows any origin it refuses nothing. */
+static int cors_check_protect(cors_check_ctx *ctx, const cors_dir_conf *own,
+                              const cors_dir_conf *merged)
+{
+    const cors_origins *o = merged->origins;
+
+    if ((own->protect == CORS_UNSET && !own->origins)
+        || merged->protect != 1
+        || (o ? !o->match_all : ctx->sets_origins)) {
+        return 0;
+    }
+    cors_startup_say(NULL, ctx->p, "error", merged->protect_where,
+                     apr_psprintf(ctx->p, "CorsProtect On with an origin "
+                                  "policy that allows any origin (%s) "
+                                  "protects nothing: every site's writes "
+                                  "would be let through. List the trusted "
+                                  "origins in CorsOrigins or "
+                                  "CorsOriginsMatch",
+                                  o ? o->where : "the default '*'"));
+    return 1;
+}
+
 static int cors_check_section(cors_check_ctx *ctx, const cors_dir_conf *own,
                               const cors_dir_conf *merged)
 {
     const cors_origins *o = merged->origins;
+
+    if (cors_check_protect(ctx, own, merged)) {
+        return 1;
+    }
 
     if ((own->credentials == CORS_UNSET && !own->origins
          && own->unsafe_any == CORS_UNSET)

@@ -27,7 +27,8 @@ typedef enum {
     CORS_F_EXPOSE, CORS_F_CREDENTIALS, CORS_F_UNSAFE, CORS_F_MAX_AGE,
     CORS_F_SEND_WILDCARD, CORS_F_ALWAYS_SEND, CORS_F_AUTO_OPTIONS,
     CORS_F_VARY, CORS_F_PRIVATE_NETWORK, CORS_F_PREFLIGHT_STATUS,
-    CORS_F_PRESERVE, CORS_F_DEBUG_HEADER, CORS_NFIELDS
+    CORS_F_PRESERVE, CORS_F_DEBUG_HEADER, CORS_F_PROTECT, CORS_F_TIMING,
+    CORS_NFIELDS
 } cors_field;
 
 static const char *const cors_field_names[CORS_NFIELDS] = {
@@ -36,7 +37,8 @@ static const char *const cors_field_names[CORS_NFIELDS] = {
     "CorsUnsafeAllowAnyOriginWithCredentials", "CorsMaxAge",
     "CorsSendWildcard", "CorsAlwaysSend", "CorsAutomaticOptions",
     "CorsVaryHeader", "CorsAllowPrivateNetwork", "CorsPreflightStatus",
-    "CorsPreserveBackendHeaders", "CorsDebugHeader"
+    "CorsPreserveBackendHeaders", "CorsDebugHeader", "CorsProtect",
+    "CorsTimingAllowOrigin"
 };
 
 /* The flag behind a field, or NULL for the fields that are not flags. */
@@ -52,6 +54,8 @@ static const int *cors_flag_of(const cors_dir_conf *c, cors_field f)
     case CORS_F_PRIVATE_NETWORK: return &c->private_network;
     case CORS_F_PRESERVE:        return &c->preserve;
     case CORS_F_DEBUG_HEADER:    return &c->debug_header;
+    case CORS_F_PROTECT:         return &c->protect;
+    case CORS_F_TIMING:          return &c->timing;
     default:                     return NULL;
     }
 }
@@ -177,7 +181,8 @@ static const char *cors_dump_value(apr_pool_t *p, const cors_dir_conf *c,
 static const char *const cors_field_defaults[CORS_NFIELDS] = {
     "Off", "* (any origin but null)", cors_default_methods_joined,
     "* (any header but Authorization)", "(none)", "Off", "Off", "(none: "
-    "5 seconds)", "Off", "On", "On", "On", "Off", "204", "Off", "Off"
+    "5 seconds)", "Off", "On", "On", "On", "Off", "204", "Off", "Off", "Off",
+    "Off"
 };
 
 /* One link of the chain httpd merges statically. */

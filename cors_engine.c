@@ -491,6 +491,35 @@ static void cors_apply(request_rec *r, const cors_dir_conf *conf,
     cors_put(r, clean, CORS_ACMA, granted ? v->max_age : NULL);
     cors_put(r, clean, CORS_ACAPN,
              granted && v->private_network ? "true" : NULL);
+    /* CorsTimingAllowOrigin: Resource Timing's details for the origin
+     * that may read the response, on actual responses only; like
+     * Access-Control-Allow-Origin, whoever set one before. */
+    if (CORS_FLAG(conf->timing, 0) == 1) {
+        apr_table_unset(r->err_headers_out, CORS_TAO);
+        if (granted && !v->preflight) {
+            apr_table_setn(r->headers_out, CORS_TAO, v->allow_origin);
+        }
+        else {
+            apr_table_unset(r->headers_out, CORS_TAO);
+        }
+    }
+}
+
+/* The notes of a decision, on the request whose response it decided. */
+static void cors_note(request_rec *r, cors_decision d, const char *origin)
+{
+    /* Added, not set: nothing else writes these notes, and a request
+     * gets them once (a search of the table costs more than the rest of
+     * the accounting). */
+    apr_table_addn(r->notes, "cors", cors_decision_names[d]);
+    if (origin) {
+        apr_size_t n = strlen(origin);
+
+        apr_table_addn(r->notes, "cors-origin", n <= CORS_MAX_NOTE_ORIGIN
+                       ? origin
+                       : apr_pstrmemdup(r->pool, origin,
+                                        CORS_MAX_NOTE_ORIGIN));
+    }
 }
 
 /*
@@ -498,16 +527,32 @@ static void cors_apply(request_rec *r, const cors_dir_conf *conf,
  * "cors-origin", the Origin judged, cut short) on the request whose
  * response it decided, the last of an internal redirect chain, which is
  * the one mod_log_config's %{cors}n reads; and one count for its
- * virtual host.  A filter added twice (our hook and SetOutputFilter
- * CORS) decides twice but counts once.
+ * virtual host.  Where an earlier request of the chain decided already
+ * (CorsProtect refused it, then an ErrorDocument ran), the last request
+ * gets that decision's notes and nothing is counted again.  A filter
+ * added twice (our hook and SetOutputFilter CORS) decides twice but
+ * counts once.
  */
 static void cors_account(request_rec *r, const cors_dir_conf *conf,
-                         const cors_request *req, const cors_verdict *v)
+                         cors_decision d, const char *origin)
 {
     cors_req_state *st = ap_get_module_config(r->request_config,
                                               &cors_module);
-    const char *origin = req->origin;
+    const request_rec *first;
 
+    for (first = r->prev; first; first = first->prev) {
+        const cors_req_state *fst = cors_state(first);
+
+        if (fst && fst->accounted) {
+            if (!st || !st->accounted) {
+                cors_note(r, fst->decision, fst->origin);
+            }
+            if (st) {
+                st->accounted = 1;
+            }
+            return;
+        }
+    }
     if (!st) {
         st = apr_pcalloc(r->pool, sizeof(*st));
         st->conf = conf;
@@ -517,19 +562,72 @@ static void cors_account(request_rec *r, const cors_dir_conf *conf,
         return;
     }
     st->accounted = 1;
-    /* Added, not set: nothing else writes these notes, and each request
-     * is accounted once (a search of the table costs more than the rest
-     * of the accounting). */
-    apr_table_addn(r->notes, "cors", cors_decision_names[v->decision]);
-    if (origin) {
-        apr_size_t n = strlen(origin);
+    st->decision = d;
+    st->origin = origin;
+    cors_note(r, d, origin);
+    cors_stats_count(r, d);
+}
 
-        apr_table_addn(r->notes, "cors-origin", n <= CORS_MAX_NOTE_ORIGIN
-                       ? origin
-                       : apr_pstrmemdup(r->pool, origin,
-                                        CORS_MAX_NOTE_ORIGIN));
+/* A WebSocket handshake: a GET whose Upgrade lists "websocket". */
+static int cors_is_websocket(request_rec *r)
+{
+    const char *up;
+
+    return r->method_number == M_GET
+           && (up = apr_table_get(r->headers_in, "Upgrade")) != NULL
+           && ap_find_token(r->pool, up, "websocket");
+}
+
+/*
+ * header_parser: CorsProtect.  This phase knows the per-directory
+ * configuration and comes before every access, authentication and
+ * authorization hook, so a refused write never reaches them, nor the
+ * handler, a CGI or PHP script or a proxied backend.  Only the request
+ * the client sent is judged (header_parser never runs for subrequests;
+ * internal redirects are skipped).  A GET that is not a WebSocket
+ * handshake, the bulk of the traffic, costs one table lookup.
+ */
+int cors_engine_protect(request_rec *r)
+{
+    const cors_req_state *st;
+    cors_write_request w;
+    const char *why = NULL;
+    int d;
+
+    if (r->prev || !(st = cors_state(r)) || !st->conf->enabled
+        || CORS_FLAG(st->conf->protect, 0) != 1) {
+        return DECLINED;
     }
-    cors_stats_count(r, v->decision);
+    w.websocket = cors_is_websocket(r);
+    if (!w.websocket && r->method_number == M_GET) {
+        return DECLINED;
+    }
+    w.method = r->method;
+    w.origin = st->req.origin;
+    w.fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    w.host = apr_table_get(r->headers_in, "Host");
+    d = cors_policy_protect(r->pool, st->conf, &w, &why);
+    if (!d) {
+        return DECLINED;
+    }
+    if (APLOG_R_IS_LEVEL(r, APLOG_DEBUG)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "CorsProtect%s: %s "
+                      "%s from origin %s (Sec-Fetch-Site %s, Host %s) "
+                      "refused: %s (origin policy in %s)",
+                      st->conf->enabled == CORS_REPORT_ONLY
+                      ? " (report only, let through)" : "",
+                      w.websocket ? "WebSocket handshake"
+                                  : ap_escape_logitem(r->pool, r->method),
+                      ap_escape_logitem(r->pool, r->uri),
+                      w.origin ? ap_escape_logitem(r->pool, w.origin)
+                               : "(none)",
+                      w.fetch_site ? ap_escape_logitem(r->pool, w.fetch_site)
+                                   : "(none)",
+                      w.host ? ap_escape_logitem(r->pool, w.host) : "(none)",
+                      why, cors_policy_origins(st->conf)->where);
+    }
+    cors_account(r, st->conf, d, w.origin);
+    return st->conf->enabled == CORS_REPORT_ONLY ? DECLINED : HTTP_FORBIDDEN;
 }
 
 /*
@@ -587,7 +685,7 @@ int cors_engine_preflight_fixups(request_rec *r)
     }
     cors_policy_decide(r->pool, st->conf, &st->req, &v);
     cors_log_verdict(r, st->conf, &st->req, &v);
-    cors_account(r, st->conf, &st->req, &v);
+    cors_account(r, st->conf, v.decision, st->req.origin);
     cors_apply(r, st->conf, &v);
     /* Preflights have no body, but read whatever came before r->status
      * says 204: httpd's page for a malformed body would otherwise report
@@ -625,7 +723,7 @@ apr_status_t cors_engine_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     cors_policy_decide(r->pool, conf, req, &v);
     cors_log_verdict(r, conf, req, &v);
-    cors_account(r, conf, req, &v);
+    cors_account(r, conf, v.decision, req->origin);
     if (conf->enabled == CORS_REPORT_ONLY) {
         cors_report(r, conf, req, &v);
     }

@@ -1100,3 +1100,71 @@ const char *cors_policy_browser_refuses(const cors_request *req, int cred,
     }
     return NULL;
 }
+
+/* -------------------------------------------------------------------- */
+/* CorsProtect: refuse cross-origin writes and WebSocket handshakes      */
+
+/* Is the Origin one the policy trusts?  As for CORS, except that "null"
+ * never is: every site can send it. */
+static int cors_protect_trusted(apr_pool_t *p, const cors_dir_conf *conf,
+                                const char *origin)
+{
+    const char *why;
+
+    return strcmp(origin, "null")
+           && cors_match_origin(p, cors_policy_origins(conf), origin, &why);
+}
+
+/*
+ * The rule of Go's http.CrossOriginProtection, with the section's origin
+ * policy as the trusted origins.  Returns 0 to let the request through,
+ * else CORS_D_REFUSED_CROSS_ORIGIN or CORS_D_REFUSED_WEBSOCKET with *why
+ * saying which rule refused it.
+ *  1. GET, HEAD and OPTIONS pass (they must not change state), except a
+ *     WebSocket handshake, which is judged like a write.
+ *  2. Sec-Fetch-Site same-origin or none passes; any other value passes
+ *     only for a trusted Origin.
+ *  3. Without Sec-Fetch-Site (older browsers, other clients): no Origin
+ *     passes; an Origin whose host[:port] is the Host header, compared
+ *     as strings, passes; any other only when trusted.
+ */
+int cors_policy_protect(apr_pool_t *p, const cors_dir_conf *conf,
+                        const cors_write_request *w, const char **why)
+{
+    int refused = w->websocket ? CORS_D_REFUSED_WEBSOCKET
+                               : CORS_D_REFUSED_CROSS_ORIGIN;
+    const char *hostport;
+
+    if (!w->websocket
+        && (!strcmp(w->method, "GET") || !strcmp(w->method, "HEAD")
+            || !strcmp(w->method, "OPTIONS"))) {
+        return 0;
+    }
+    if (w->fetch_site) {
+        if (!strcmp(w->fetch_site, "same-origin")
+            || !strcmp(w->fetch_site, "none")) {
+            return 0;
+        }
+        if (w->origin && cors_protect_trusted(p, conf, w->origin)) {
+            return 0;
+        }
+        *why = w->origin ? "Sec-Fetch-Site is not same-origin, and the "
+                           "Origin is not one the policy allows"
+                         : "Sec-Fetch-Site is not same-origin, and there "
+                           "is no Origin";
+        return refused;
+    }
+    if (!w->origin) {
+        return 0;
+    }
+    hostport = strstr(w->origin, "://");
+    if (hostport && w->host && !strcmp(hostport + 3, w->host)) {
+        return 0;
+    }
+    if (cors_protect_trusted(p, conf, w->origin)) {
+        return 0;
+    }
+    *why = "no Sec-Fetch-Site, and the Origin is neither the Host header "
+           "nor one the policy allows";
+    return refused;
+}

@@ -86,6 +86,7 @@ APLOG_USE_MODULE(cors);
 #define CORS_ACMA "Access-Control-Max-Age"
 #define CORS_ACAPN "Access-Control-Allow-Private-Network"
 #define CORS_DEBUG_HEADER "CORS-Decision"
+#define CORS_TAO "Timing-Allow-Origin"
 
 /* What mod_cors decided for a request, as the note "cors" names it, the
  * counters count it and the debug header shows it.  Log pipelines and
@@ -199,6 +200,9 @@ typedef struct {
     int preserve;              /* CorsPreserveBackendHeaders */
     int unsafe_any;            /* CorsUnsafeAllowAnyOriginWithCredentials */
     int debug_header;          /* CorsDebugHeader */
+    int protect;               /* CorsProtect */
+    const char *protect_where; /* "file:line" of CorsProtect On */
+    int timing;                /* CorsTimingAllowOrigin */
     const char *section;       /* where its first directive is, for the
                                 * dump (never merged) */
     unsigned int seq;          /* order of that directive in the config */
@@ -215,6 +219,15 @@ typedef struct {
     const char *acrh;          /* Access-Control-Request-Headers, or NULL */
     const char *acrpn;         /* Access-Control-Request-Private-Network */
 } cors_request;
+
+/* What CorsProtect judges of the request the client sent. */
+typedef struct {
+    const char *method;        /* request method, as sent */
+    const char *origin;        /* Origin, or NULL */
+    const char *fetch_site;    /* Sec-Fetch-Site, or NULL */
+    const char *host;          /* Host, or NULL */
+    int websocket;             /* a WebSocket handshake (Upgrade) */
+} cors_write_request;
 
 /* The answer, and why, for the debug log. */
 typedef struct {
@@ -248,6 +261,8 @@ typedef struct {
     cors_request req;          /* its CORS headers as the client sent
                                 * them, read once (Cors On only) */
     int accounted;             /* the decision is noted and counted */
+    cors_decision decision;    /* ... this one */
+    const char *origin;        /* ... for this Origin */
     const cors_dir_conf *resp_conf; /* what decides the response, found
                                 * by the insert_filter hook for the filter */
     const cors_request *resp_req; /* the headers it is judged on, or NULL */
@@ -310,6 +325,8 @@ void *cors_config_create_dir(apr_pool_t *p, char *dir);
 void *cors_config_merge_dir(apr_pool_t *p, void *basev, void *addv);
 const char *cors_cmd_flag(cmd_parms *cmd, void *dconf, const char *arg);
 const char *cors_cmd_Cors(cmd_parms *cmd, void *dconf, const char *arg);
+const char *cors_cmd_CorsProtect(cmd_parms *cmd, void *dconf,
+                                 const char *arg);
 const char *cors_cmd_CorsSupportsCredentials(cmd_parms *cmd, void *dconf,
                                              const char *arg);
 const char *cors_cmd_CorsUnsafeAllowAnyOriginWithCredentials(cmd_parms *cmd,
@@ -346,6 +363,8 @@ const char *cors_policy_open_entry(const cors_origins *o);
 int cors_policy_open(const cors_origins *o);
 void cors_policy_decide(apr_pool_t *p, const cors_dir_conf *conf,
                         const cors_request *req, cors_verdict *v);
+int cors_policy_protect(apr_pool_t *p, const cors_dir_conf *conf,
+                        const cors_write_request *w, const char **why);
 const char *cors_policy_browser_refuses(const cors_request *req, int cred,
                                         int preflight, const cors_answer *a);
 
@@ -360,6 +379,7 @@ int cors_stats_metrics_handler(request_rec *r);
 
 /* cors_engine.c: request-time hooks and the output filter */
 int cors_engine_record(request_rec *r);
+int cors_engine_protect(request_rec *r);
 int cors_engine_preflight_access(request_rec *r);
 int cors_engine_preflight_fixups(request_rec *r);
 apr_status_t cors_engine_out_filter(ap_filter_t *f, apr_bucket_brigade *bb);

@@ -47,6 +47,8 @@
  *   CorsPreflightStatus        200|204
  *   CorsPreserveBackendHeaders On|Off
  *   CorsDebugHeader            On|Off
+ *   CorsProtect                On|Off   (.htaccess: On only)
+ *   CorsTimingAllowOrigin      On|Off
  *   CorsUnsafeAllowAnyOriginWithCredentials On|Off   (not in .htaccess)
  *
  * The decisions (origin parsing and matching, header-list parsing, the
@@ -136,6 +138,12 @@ static const command_rec cors_cmds[] = {
                   "On to allow Private Network Access preflights"),
     AP_INIT_TAKE1("CorsPreflightStatus", cors_cmd_CorsPreflightStatus, NULL,
                   OR_FILEINFO, "Status of answered preflights: 200 or 204"),
+    AP_INIT_TAKE1("CorsProtect", cors_cmd_CorsProtect,
+                  (void *)APR_OFFSETOF(cors_dir_conf, protect), OR_FILEINFO,
+                  "On to refuse cross-origin writes and WebSocket "
+                  "handshakes from origins the policy does not allow"),
+    CORS_FLAG_CMD("CorsTimingAllowOrigin", timing,
+                  "On to send Timing-Allow-Origin to allowed origins"),
     CORS_FLAG_CMD("CorsDebugHeader", debug_header,
                   "On to explain each decision in a CORS-Decision header"),
     CORS_FLAG_CMD("CorsPreserveBackendHeaders", preserve,
@@ -170,6 +178,9 @@ static void cors_register_hooks(apr_pool_t *p)
      * what the location walk left, whatever the order. */
     ap_hook_post_perdir_config(cors_engine_record, NULL, NULL,
                                APR_HOOK_MIDDLE);
+    /* CorsProtect: after the location walk, before every access and
+     * auth hook whatever the load order (they run in later phases). */
+    ap_hook_header_parser(cors_engine_protect, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_access_ex(cors_engine_preflight_access, NULL, NULL,
                             APR_HOOK_FIRST, AP_AUTH_INTERNAL_PER_CONF);
     /* After mod_rewrite, before mod_proxy: t/order_rewrite.t pins it. */

@@ -376,6 +376,14 @@ AP_DECLARE(int) ap_request_has_body(request_rec *r)
     return 0;
 }
 
+AP_DECLARE(int) ap_find_token(apr_pool_t *p, const char *line,
+                              const char *tok)
+{
+    (void)p; (void)line; (void)tok;
+    fz_unreachable("ap_find_token");
+    return 0;
+}
+
 AP_DECLARE(int) ap_exists_config_define(const char *name)
 {
     (void)name;
