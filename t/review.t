@@ -30,11 +30,18 @@ my $CONFIG = <<'EOF2';
 <Location /review/app/admin>
     Cors Off
 </Location>
+# 2. Per-directory Redirect / RedirectMatch (case 2 below).
+<Location /review/loc/>
+    Redirect 302 /review/loc/f.txt /review/app/index.txt
+</Location>
+<Directory "@DocumentRoot@/review/dir">
+    RedirectMatch 301 ^/review/dir/(.*)$ /review/app/$1
+</Directory>
 EOF2
 
-plan tests => 6, need_module('cors');
+plan tests => 10, need_module('cors');
 
-my $h = CorsHttpd->new(name => 'review', modules => [qw(cors rewrite mime)],
+my $h = CorsHttpd->new(name => 'review', modules => [qw(cors rewrite alias mime)],
                        config => $CONFIG);
 $h->start;
 
@@ -54,4 +61,24 @@ is_deeply [cors_lines($res)], [],
     'Cors Off URL: preflight gets no Access-Control-* header either'
     or diag $res->as_string;
 ok !$res->header($ACAC), 'Cors Off URL: no credentials granted to the preflight';
+
+# 2. README ("A few things act before mod_cors's answer, whatever the
+#    LoadModule order: Redirect/RedirectMatch (also inside a <Location>)"):
+#    a preflight they redirect fails in the browser. True only for the
+#    one-argument `Redirect` of a <Location> (mod_alias's translate hook);
+#    the two-argument form in a <Location>, and any Redirect/RedirectMatch in
+#    a <Directory> or .htaccess, run in mod_alias's fixups hook (MIDDLE),
+#    after mod_cors has answered the preflight 204. The actual request is
+#    redirected, so the rule is in force; the preflight is not. Either the
+#    order or the README is wrong; this test holds the README's promise,
+#    the same one t/order_rewrite.t holds for per-directory [R].
+for my $c (['<Location> Redirect 302 path URL', '/review/loc/f.txt', 302],
+           ['<Directory> RedirectMatch 301', '/review/dir/f.txt', 301]) {
+    my ($name, $path, $code) = @$c;
+    $res = cors_request(GET => $h->url($path), $ORIGIN);
+    is $res->code, $code, "$name: the actual request is redirected ($code)";
+    $res = preflight($h->url($path), $ORIGIN, 'PUT');
+    is $res->code, $code, "$name: so is the preflight, as README says"
+        or diag $res->as_string;
+}
 $h->stop;
