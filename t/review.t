@@ -39,7 +39,7 @@ my $CONFIG = <<'EOF2';
 </Directory>
 EOF2
 
-plan tests => 10, need_module('cors');
+plan tests => 11, need_module('cors');
 
 my $h = CorsHttpd->new(name => 'review', modules => [qw(cors rewrite alias mime)],
                        config => $CONFIG);
@@ -82,3 +82,31 @@ for my $c (['<Location> Redirect 302 path URL', '/review/loc/f.txt', 302],
         or diag $res->as_string;
 }
 $h->stop;
+
+# 3. A shared snippet Included into several virtual hosts (the usual way to
+#    give many vhosts one CORS policy) is one directive at one FILE:LINE,
+#    read once per vhost. Issue 9, item 7: every warning reaches the console
+#    once ("say the same thing once"); here the identical line is printed
+#    once per Include (N vhosts: N copies).
+{
+    my $snippet = Apache::Test::vars()->{t_logs} . '/review_snippet.conf';
+    open my $fh, '>', $snippet or die "$snippet: $!";
+    print $fh "Cors On\nCorsMaxAge 90000\n";
+    close $fh;
+    my $i = CorsHttpd->new(name => 'review_include', config => <<"EOC");
+<VirtualHost 127.0.0.1:*>
+    ServerName one.example
+    Include $snippet
+</VirtualHost>
+<VirtualHost 127.0.0.1:*>
+    ServerName two.example
+    Include $snippet
+</VirtualHost>
+EOC
+    $i->start;
+    my $out = $i->start_output;
+    $i->stop;
+    my $n = () = $out =~ /^mod_cors: warning: \Q$snippet\E:2: CorsMaxAge/mg;
+    is $n, 1, 'a snippet Included in two vhosts: its warning printed once'
+        or diag $out;
+}
