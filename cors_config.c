@@ -156,6 +156,7 @@ static void cors_startup_write(apr_pool_t *p, const char *line)
 static void cors_startup_say(server_rec *s, apr_pool_t *p, const char *kind,
                              const char *where, const char *msg)
 {
+    apr_hash_t *said = NULL;
     char *text;
     char *c;
 
@@ -164,6 +165,18 @@ static void cors_startup_say(server_rec *s, apr_pool_t *p, const char *kind,
     }
     text = apr_psprintf(p, "mod_cors: %s: %s: %s", kind,
                         where ? where : "(unknown place)", msg);
+    /* Once per read: a file Included in several virtual hosts is read
+     * once for each, with the same file, line and message.  p is the
+     * read's temporary pool. */
+    apr_pool_userdata_get((void **)&said, "mod_cors-said", p);
+    if (!said) {
+        said = apr_hash_make(p);
+        apr_pool_userdata_setn(said, "mod_cors-said", NULL, p);
+    }
+    if (apr_hash_get(said, text, APR_HASH_KEY_STRING)) {
+        return;
+    }
+    apr_hash_set(said, text, APR_HASH_KEY_STRING, text);
     for (c = text; *c; c++) {
         if ((unsigned char)*c < 0x20) {
             *c = '?';

@@ -242,19 +242,23 @@ static void cors_gather(request_rec *r, cors_request *req)
     }
 }
 
-/* A preflight this module answers itself (CorsAutomaticOptions On)? */
-static APR_INLINE const cors_req_state *cors_own_preflight(
-    const request_rec *r)
+/* A preflight this module answers itself (CorsAutomaticOptions On)?  The
+ * section that decides is the one that decides the response: the
+ * requested URL's, through any internal redirect (a Cors Off there is
+ * never overruled by the target's Cors On).  Returns it, and the headers
+ * to judge in *req. */
+static APR_INLINE const cors_dir_conf *cors_own_preflight(
+    request_rec *r, const cors_request **req)
 {
-    const cors_req_state *st;
+    const cors_dir_conf *conf;
 
     if (r->main || r->method_number != M_OPTIONS || cors_stats_is_metrics(r)
-        || !(st = cors_state(r)) || st->conf->enabled != 1
-        || !CORS_FLAG(st->conf->automatic_options, 1)
-        || !st->req.origin || !st->req.acrm) {
+        || !(conf = cors_response_conf(r, req)) || conf->enabled != 1
+        || !CORS_FLAG(conf->automatic_options, 1)
+        || !*req || !(*req)->origin || !(*req)->acrm) {
         return NULL;
     }
-    return st;
+    return conf;
 }
 
 static void cors_log_verdict(request_rec *r, const cors_dir_conf *conf,
@@ -666,7 +670,9 @@ int cors_engine_record(request_rec *r)
  * with them, and the fixups hook answers them without the handler. */
 int cors_engine_preflight_access(request_rec *r)
 {
-    return cors_own_preflight(r) ? OK : DECLINED;
+    const cors_request *req;
+
+    return cors_own_preflight(r, &req) ? OK : DECLINED;
 }
 
 /* The answer to a preflight, without the handler: returning DONE makes
@@ -676,17 +682,18 @@ int cors_engine_preflight_access(request_rec *r)
  * r->per_dir_config. */
 int cors_engine_preflight_fixups(request_rec *r)
 {
-    const cors_req_state *st = cors_own_preflight(r);
+    const cors_request *req;
+    const cors_dir_conf *conf = cors_own_preflight(r, &req);
     cors_verdict v;
     int rc;
 
-    if (!st) {
+    if (!conf) {
         return DECLINED;
     }
-    cors_policy_decide(r->pool, st->conf, &st->req, &v);
-    cors_log_verdict(r, st->conf, &st->req, &v);
-    cors_account(r, st->conf, v.decision, st->req.origin);
-    cors_apply(r, st->conf, &v);
+    cors_policy_decide(r->pool, conf, req, &v);
+    cors_log_verdict(r, conf, req, &v);
+    cors_account(r, conf, v.decision, req->origin);
+    cors_apply(r, conf, &v);
     /* Preflights have no body, but read whatever came before r->status
      * says 204: httpd's page for a malformed body would otherwise report
      * the 204 as an earlier error.  Most have none, and the check is far
@@ -694,8 +701,8 @@ int cors_engine_preflight_fixups(request_rec *r)
     if (ap_request_has_body(r) && (rc = ap_discard_request_body(r)) != OK) {
         return rc;
     }
-    r->status = st->conf->preflight_status ? st->conf->preflight_status
-                                           : HTTP_NO_CONTENT;
+    r->status = conf->preflight_status ? conf->preflight_status
+                                       : HTTP_NO_CONTENT;
     return DONE;
 }
 

@@ -370,6 +370,7 @@ const char *cors_policy_browser_refuses(const cors_request *req, int cred,
 
 /* cors_stats.c: counters in shared memory, mod_status, cors-metrics */
 void *cors_stats_create_srv(apr_pool_t *p, server_rec *s);
+void *cors_stats_merge_srv(apr_pool_t *p, void *basev, void *addv);
 int cors_stats_is_metrics(const request_rec *r);
 const char *cors_stats_label(apr_pool_t *p, const server_rec *s);
 int cors_stats_init(apr_pool_t *ptemp, server_rec *s);

@@ -52,6 +52,17 @@ void *cors_stats_create_srv(apr_pool_t *p, server_rec *s)
     return apr_pcalloc(p, sizeof(cors_srv_conf));
 }
 
+/* A fresh record for every virtual host: without a merge function httpd
+ * would let a virtual host with no mod_cors directive share the main
+ * server's record, and every server sharing it would count into the one
+ * slot given last. */
+void *cors_stats_merge_srv(apr_pool_t *p, void *basev, void *addv)
+{
+    (void)basev;
+    (void)addv;
+    return apr_pcalloc(p, sizeof(cors_srv_conf));
+}
+
 static apr_uint64_t cors_read(const apr_uint64_t *counter)
 {
     return __atomic_load_n(counter, __ATOMIC_RELAXED);
@@ -114,9 +125,12 @@ int cors_stats_init(apr_pool_t *ptemp, server_rec *s)
 {
     apr_pool_t *pp = s->process->pool;
     apr_hash_t *seen = apr_hash_make(ptemp);
+    apr_array_header_t *order = apr_array_make(ptemp, 8,
+                                               sizeof(server_rec *));
     apr_shm_t *shm = NULL;
     apr_status_t rv;
     server_rec *v;
+    int i;
 
     if (ap_state_query(AP_SQ_RUN_MODE) != AP_SQ_RM_NORMAL
         || ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
@@ -145,11 +159,22 @@ int cors_stats_init(apr_pool_t *ptemp, server_rec *s)
         apr_pool_userdata_set(shm, CORS_SHM_KEY, apr_pool_cleanup_null, pp);
     }
     cors_shm = apr_shm_baseaddr_get(shm);
-    for (v = s; v; v = v->next) {
-        cors_srv_conf *sc = ap_get_module_config(v->module_config,
-                                                 &cors_module);
-        const char *label = cors_stats_label(ptemp, v);
-        int *dup = apr_hash_get(seen, label, APR_HASH_KEY_STRING);
+    /* httpd links the virtual hosts after the main server newest first:
+     * walk them in configuration order, so that the suffixes (and the
+     * slots) of those already there stay when a reload adds one. */
+    for (v = s->next; v; v = v->next) {
+        APR_ARRAY_PUSH(order, server_rec *) = v;
+    }
+    for (i = -1; i < order->nelts; i++) {
+        cors_srv_conf *sc;
+        const char *label;
+        int *dup;
+
+        v = i < 0 ? s : APR_ARRAY_IDX(order, order->nelts - 1 - i,
+                                      server_rec *);
+        sc = ap_get_module_config(v->module_config, &cors_module);
+        label = cors_stats_label(ptemp, v);
+        dup = apr_hash_get(seen, label, APR_HASH_KEY_STRING);
 
         if (dup) {
             ++*dup;
@@ -304,7 +329,8 @@ int cors_stats_metrics_handler(request_rec *r)
         || strcmp(r->handler, CORS_METRICS_HANDLER)) {
         return DECLINED;
     }
-    r->allowed |= (AP_METHOD_BIT << M_GET);
+    /* Allow lists what a 405 says is allowed (r->allowed is not read). */
+    ap_allow_standard_methods(r, MERGE_ALLOW, M_GET, -1);
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
     }

@@ -159,12 +159,15 @@ static const command_rec cors_cmds[] = {
 static void cors_register_hooks(apr_pool_t *p)
 {
     static const char *const after_headers[] = { "mod_headers.c", NULL };
-    /* Both register their fixups APR_HOOK_FIRST too; without these lists
-     * the LoadModule order would decide.  mod_rewrite's per-directory
-     * rules are the admin's explicit intent, as its server-level ones,
-     * which act earlier anyway.  mod_proxy's fixups only check the URL
-     * it would forward to, and a preflight is answered, not forwarded. */
-    static const char *const after_rewrite[] = { "mod_rewrite.c", NULL };
+    /* mod_rewrite and mod_proxy register their fixups APR_HOOK_FIRST too;
+     * without these lists the LoadModule order would decide.
+     * mod_rewrite's per-directory rules and mod_alias's per-directory
+     * Redirect (its fixups, MIDDLE) are the admin's explicit intent, as
+     * their server-level forms, which act earlier anyway.  mod_proxy's
+     * fixups only check the URL it would forward to, and a preflight is
+     * answered, not forwarded. */
+    static const char *const after_rewrite[] = { "mod_rewrite.c",
+                                                 "mod_alias.c", NULL };
     static const char *const before_proxy[] = { "mod_proxy.c", NULL };
 
     (void)p;
@@ -183,7 +186,8 @@ static void cors_register_hooks(apr_pool_t *p)
     ap_hook_header_parser(cors_engine_protect, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_access_ex(cors_engine_preflight_access, NULL, NULL,
                             APR_HOOK_FIRST, AP_AUTH_INTERNAL_PER_CONF);
-    /* After mod_rewrite, before mod_proxy: t/order_rewrite.t pins it. */
+    /* After mod_rewrite and mod_alias, before mod_proxy:
+     * t/order_rewrite.t and t/review.t pin it. */
     ap_hook_fixups(cors_engine_preflight_fixups, after_rewrite, before_proxy,
                    APR_HOOK_FIRST);
     /* After mod_headers' insert hook, so that our filter runs after its
@@ -203,7 +207,7 @@ module AP_MODULE_DECLARE_DATA cors_module = {
     cors_config_create_dir,     /* dir config creator */
     cors_config_merge_dir,      /* dir merger */
     cors_stats_create_srv,     /* server config creator */
-    NULL,                       /* server merger */
+    cors_stats_merge_srv,       /* server merger */
     cors_cmds,                  /* command table */
     cors_register_hooks,        /* register hooks */
     AP_MODULE_FLAG_NONE         /* flags */
