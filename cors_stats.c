@@ -52,10 +52,11 @@ void *cors_stats_create_srv(apr_pool_t *p, server_rec *s)
     return apr_pcalloc(p, sizeof(cors_srv_conf));
 }
 
-/* A fresh record for every virtual host: without a merge function httpd
- * would let a virtual host with no mod_cors directive share the main
- * server's record, and every server sharing it would count into the one
- * slot given last. */
+/* A fresh record for every virtual host: without a merge function (and
+ * AP_MODULE_FLAG_ALWAYS_MERGE, see the module record) httpd lets a
+ * virtual host with no mod_cors directive share the main server's
+ * record, and every server sharing it would count into the one slot
+ * given last. */
 void *cors_stats_merge_srv(apr_pool_t *p, void *basev, void *addv)
 {
     (void)basev;

@@ -210,5 +210,5 @@ module AP_MODULE_DECLARE_DATA cors_module = {
     cors_stats_merge_srv,       /* server merger */
     cors_cmds,                  /* command table */
     cors_register_hooks,        /* register hooks */
-    AP_MODULE_FLAG_NONE         /* flags */
+    AP_MODULE_FLAG_ALWAYS_MERGE /* flags: every vhost its counters */
 };

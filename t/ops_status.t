@@ -304,12 +304,12 @@ for my $v (qw(main nq)) {
     my $m = metrics_counts($p);
     is_deeply { map { $_ => [sort keys %{ $m->{$_} }] } keys %$m },
         { map { $_ => [sort @DECISIONS, 'report-differs'] }
-              values(%LABEL), '(overflow)' },
-        'metrics: every server (and (overflow)) with every decision';
+              values(%LABEL) },
+        'metrics: every server with every decision ((overflow) only once used)';
     my @labels = map { $_->{labels}{server} }
                  grep { $_->{labels}{decision} && $_->{labels}{decision} eq 'allowed' }
                  @{ $p->{samples} };
-    is_deeply \@labels, ['(overflow)', @LABEL{qw(main odd same same2 nq)}],
+    is_deeply \@labels, [@LABEL{qw(main odd same same2 nq)}],
         'metrics: servers listed in configuration order';
     ok index($text, qq{server="q\\"<b>&\\\\x.example:$P{P2}"}) >= 0,
         'metrics: quote and backslash of a label escaped';
