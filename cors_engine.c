@@ -82,15 +82,26 @@ static void cors_report(request_rec *r, const cors_dir_conf *conf,
     theirs.acam = cors_collect_header(r, CORS_ACAM, NULL, 1);
     theirs.acah = cors_collect_header(r, CORS_ACAH, NULL, 1);
     theirs.acapn = cors_collect_header(r, CORS_ACAPN, NULL, 0);
-    ours.status = v->preflight ? (conf->preflight_status
-                                  ? conf->preflight_status : HTTP_NO_CONTENT)
-                               : r->status;
+    /* Cors On answers a preflight itself only with CorsAutomaticOptions
+     * On; Off, the handler (or a 401 of authentication) answers it there
+     * too, with the status this response has. */
+    ours.status = v->preflight && CORS_FLAG(conf->automatic_options, 1)
+                  ? (conf->preflight_status ? conf->preflight_status
+                                            : HTTP_NO_CONTENT)
+                  : r->status;
     ours.acao_lines = v->allow_origin != NULL;
     ours.acao = v->allow_origin;
     ours.acac = v->credentials ? "true" : NULL;
     ours.acam = v->allow_methods;
     ours.acah = v->allow_headers;
     ours.acapn = v->private_network ? "true" : NULL;
+    /* CorsPreserveBackendHeaders On: where the response already has an
+     * Access-Control-Allow-Origin, Cors On would send it as it is (see
+     * cors_apply()), unless it answers the preflight itself. */
+    if (theirs.acao_lines && CORS_FLAG(conf->preserve, 0)
+        && (!v->preflight || !CORS_FLAG(conf->automatic_options, 1))) {
+        ours = theirs;
+    }
     their_why = cors_policy_browser_refuses(req, cred, v->preflight, &theirs);
     our_why = cors_policy_browser_refuses(req, cred, v->preflight, &ours);
     if (!their_why == !our_why) {
