@@ -11,7 +11,7 @@ use strict;
 use warnings;
 use Apache::Test qw(-withtestmore);
 use CorsTest;
-use CorsOps;
+use CorsOpsReport;
 
 my $A    = 'https://a.example';
 my $EVIL = 'https://evil.example';

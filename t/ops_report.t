@@ -23,7 +23,7 @@ use strict;
 use warnings;
 use Apache::Test qw(-withtestmore);
 use CorsTest;
-use CorsOps;
+use CorsOpsReport;
 use MIME::Base64 qw(encode_base64);
 
 my $A    = 'https://a.example';
