@@ -5,7 +5,7 @@
 # to 40 bytes; Vary: Origin; the header agrees with the note %{cors}n;
 # Off by default, Off again in a child section, On from .htaccess, never in
 # Cors ReportOnly; a static "*" section still gets Vary: Origin.
-# Requests go over raw sockets (t/lib/CorsOps.pm), so that bytes LWP would
+# Requests go over raw sockets (t/lib/CorsOpsReport.pm), so that bytes LWP would
 # not send (quotes, UTF-8, 5000-byte values) reach the server as written.
 use strict;
 use warnings;

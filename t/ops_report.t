@@ -7,7 +7,7 @@
 #   - ops_ro's response is byte for byte ops_plain's (status line, every
 #     header line in order, body; only the Date value is masked), and has no
 #     CORS-Decision header although its recipe section says CorsDebugHeader On;
-#   - the browser's verdict (t/lib/CorsOps.pm fetch_verdict, written from the
+#   - the browser's verdict (t/lib/CorsOpsReport.pm fetch_verdict, written from the
 #     Fetch standard) on ops_plain's response and on ops_on's is the one the
 #     case expects: the table below is checked against real responses, not
 #     copied from what mod_cors notes;
