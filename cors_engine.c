@@ -609,8 +609,8 @@ int cors_engine_protect(request_rec *r)
     const char *why = NULL;
     int d;
 
-    if (r->prev || !(st = cors_state(r)) || !st->conf->enabled
-        || CORS_FLAG(st->conf->protect, 0) != 1) {
+    if (!(st = cors_state(r)) || st->conf->protect != 1 || r->prev
+        || !st->conf->enabled) {
         return DECLINED;
     }
     w.websocket = cors_is_websocket(r);

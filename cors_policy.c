@@ -34,7 +34,7 @@ const char *const cors_decision_names[CORS_NDECISIONS] = {
 };
 
 /* The policy that applies when CorsOrigins/CorsAllowHeaders are unset. */
-static const cors_origins cors_any_origin = {
+const cors_origins cors_any_origin = {
     .any = 1, .match_all = 1, .where = "the default policy"
 };
 static const cors_headers cors_any_header = {
@@ -471,10 +471,6 @@ char *cors_policy_origin_key(apr_pool_t *p, const cors_origin_parts *o,
 /* -------------------------------------------------------------------- */
 /* Decisions: pure functions of request strings and the config           */
 
-const cors_origins *cors_policy_origins(const cors_dir_conf *conf)
-{
-    return conf->origins ? conf->origins : &cors_any_origin;
-}
 
 /* What makes a policy open, for messages. */
 const char *cors_policy_open_entry(const cors_origins *o)

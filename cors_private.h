@@ -358,7 +358,6 @@ const char *cors_policy_parse_origin(const char *s, apr_size_t len,
                                      cors_origin_parts *o);
 char *cors_policy_origin_key(apr_pool_t *p, const cors_origin_parts *o,
                              apr_size_t *klen);
-const cors_origins *cors_policy_origins(const cors_dir_conf *conf);
 const char *cors_policy_open_entry(const cors_origins *o);
 int cors_policy_open(const cors_origins *o);
 void cors_policy_decide(apr_pool_t *p, const cors_dir_conf *conf,
@@ -388,6 +387,16 @@ void cors_engine_insert_filter(request_rec *r);
 
 /* cors_dump.c: apachectl -t -D DUMP_CORS */
 void cors_dump(apr_pool_t *pconf, server_rec *s);
+
+/* The origin policy of a record: what CorsOrigins/CorsOriginsMatch set,
+ * or the default "*" (cors_policy.c).  Inline: every decision asks. */
+extern const cors_origins cors_any_origin;
+
+static APR_INLINE const cors_origins *cors_policy_origins(
+    const cors_dir_conf *conf)
+{
+    return conf->origins ? conf->origins : &cors_any_origin;
+}
 
 /* One more of a decision for the request's virtual host. */
 static APR_INLINE void cors_stats_count(const request_rec *r, cors_decision d)

@@ -163,6 +163,13 @@ CASES = [
      request("OPTIONS", ORIGIN, ADVERSARIAL), {"status": 200, "acao": None}),
     ("8", "Flask-CORS on gunicorn", "flask",
      request("GET", ORIGIN), {"status": 200, "acao": ORIGIN}),
+    ("9", "(2) with CorsProtect On, GET", "protect",
+     request("GET", ORIGIN), {"status": 200, "acao": ORIGIN}),
+    # A POST to the static file (httpd serves it as for a GET).
+    ("10", "(2) with CorsProtect On, POST", "protect",
+     request("POST", ORIGIN), {"status": 200, "acao": ORIGIN}),
+    ("10r", "same POST, without CorsProtect", "cors1",
+     request("POST", ORIGIN), {"status": 200, "acao": ORIGIN}),
 ]
 if ONLY:
     CASES = [c for c in CASES if c[0] in ONLY or c[0] == "1"]
@@ -710,6 +717,15 @@ def targets(res):
                 cg["4"]["mod_cors"] < 0.03 * base,
                 "%.0f = %.2f%%" % (cg["4"]["mod_cors"],
                                    100 * cg["4"]["mod_cors"] / base))
+        if "2" in cg and "9" in cg:
+            d = cg["9"]["mod_cors"] - cg["2"]["mod_cors"]
+            add("(9) CorsProtect On costs a GET at most 100 instructions "
+                "more than (2)", d <= 100, "%+.0f" % d)
+        if "10" in cg and "10r" in cg:
+            d = cg["10"]["mod_cors"] - cg["10r"]["mod_cors"]
+            add("(10) CorsProtect On, a POST from the allowed origin: "
+                "reported", True, "%+.0f instructions (%.0f vs %.0f)"
+                % (d, cg["10"]["mod_cors"], cg["10r"]["mod_cors"]))
         if "2" in cg and "3" in cg:
             d = cg["3"]["mod_cors"] - cg["2"]["mod_cors"]
             add("(3) costs at most 0.2% of a baseline request more than (2)",

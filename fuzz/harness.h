@@ -376,6 +376,12 @@ AP_DECLARE(int) ap_request_has_body(request_rec *r)
     return 0;
 }
 
+AP_DECLARE(void) ap_allow_standard_methods(request_rec *r, int reset, ...)
+{
+    (void)r; (void)reset;
+    fz_unreachable("ap_allow_standard_methods");
+}
+
 AP_DECLARE(int) ap_find_token(apr_pool_t *p, const char *line,
                               const char *tok)
 {
