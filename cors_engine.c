@@ -223,6 +223,7 @@ static void cors_gather(request_rec *r, cors_request *req)
 
     req->method = options ? "OPTIONS" : r->method;
     req->origin = req->acrm = req->acrh = req->acrpn = NULL;
+    req->body = 0;
     for (; e < last; e++) {
         const char *k = e->key;
 
@@ -237,6 +238,9 @@ static void cors_gather(request_rec *r, cors_request *req)
                 }
             }
         }
+        else if (!options) {
+            continue;
+        }
         else if ((*k == 'A' || *k == 'a') && cors_acce_s(k)
                  && !strncasecmp(k, "Access-Control-Request-", 23)) {
             k += 23;
@@ -249,6 +253,12 @@ static void cors_gather(request_rec *r, cors_request *req)
             else if (!strcasecmp(k, "Private-Network")) {
                 req->acrpn = req->acrpn ? req->acrpn : e->val;
             }
+        }
+        /* A body announced: the preflight answer reads it first. */
+        else if (((*k | 0x20) == 'c' && !strcasecmp(k, "Content-Length"))
+                 || ((*k | 0x20) == 't'
+                     && !strcasecmp(k, "Transfer-Encoding"))) {
+            req->body = 1;
         }
     }
 }
@@ -707,9 +717,11 @@ int cors_engine_preflight_fixups(request_rec *r)
     cors_apply(r, conf, &v);
     /* Preflights have no body, but read whatever came before r->status
      * says 204: httpd's page for a malformed body would otherwise report
-     * the 204 as an earlier error.  Most have none, and the check is far
-     * cheaper than a read that finds nothing. */
-    if (ap_request_has_body(r) && (rc = ap_discard_request_body(r)) != OK) {
+     * the 204 as an earlier error.  Most have none: the pass over the
+     * headers saw whether Content-Length or Transfer-Encoding announce
+     * one, which spares even ap_request_has_body()'s lookups. */
+    if (req->body && ap_request_has_body(r)
+        && (rc = ap_discard_request_body(r)) != OK) {
         return rc;
     }
     r->status = conf->preflight_status ? conf->preflight_status

@@ -218,6 +218,8 @@ typedef struct {
     const char *acrm;          /* Access-Control-Request-Method, or NULL */
     const char *acrh;          /* Access-Control-Request-Headers, or NULL */
     const char *acrpn;         /* Access-Control-Request-Private-Network */
+    int body;                  /* Content-Length or Transfer-Encoding
+                                * (OPTIONS only) */
 } cors_request;
 
 /* What CorsProtect judges of the request the client sent. */
