@@ -46,7 +46,7 @@ export BENCH_QUICK BENCH_DURATION BENCH_ROUNDS BENCH_CONNECTIONS \
        BENCH_CALLGRIND_N BENCH_SOAK BENCH_STRICT BENCH_CASES BENCH_SKIP \
        BENCH_OUT
 
-.PHONY: all install clean deps deps-packages test demo fuzz fuzz-deps \
+.PHONY: all install clean deps deps-packages test demo demo-deps fuzz fuzz-deps \
         fuzz-build test-asan asan-build soak bench bench-deps
 
 # mod_cors.c is the glue; the cors_*.c files are its parts, sharing
@@ -157,7 +157,19 @@ test: deps
 	fi; \
 	echo "make test: PASS"
 
-demo: deps
+# The demo needs httpd, apxs and a compiler, nothing of the test
+# toolchain: no browser, no Node.js, no mod_perl (whose install script
+# would enable it in the system's Apache).
+DEMO_PACKAGES = apache2 apache2-dev gcc libc6-dev
+DEMO_MISSING = missing=; \
+	command -v $(APXS) >/dev/null 2>&1 || missing="$$missing apxs"; \
+	[ -x $(HTTPD) ]                     || missing="$$missing $(HTTPD)"; \
+	command -v cc >/dev/null 2>&1      || missing="$$missing cc"
+
+demo-deps:
+	$(call apt_install,demo,DEMO_MISSING,DEMO_PACKAGES)
+
+demo: demo-deps
 	@$(MAKE) --no-print-directory all
 	bash demo/run.sh
 
