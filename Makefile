@@ -17,7 +17,7 @@ PCRE2_LIBS   = $(if $(PCRE2_CFLAGS),-lpcre2-8)
 # Debian packages installed by `make deps` (as root) when something is missing.
 # Add whatever a new test or the demo needs here.
 DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
-               gcc libc6-dev chromium firefox-esr wrk
+               gcc libc6-dev chromium firefox-esr wrk openssl python3-websockets
 # Node.js and npm for t/browser.t's driver, each installed only where it
 # is missing: a Node.js from elsewhere, such as NodeSource's nodejs, which
 # bundles npm, conflicts with Debian's npm package.
@@ -99,7 +99,9 @@ endef
 # then the npm modules of the browser tests.
 # Prints what is missing: apxs, httpd, a C compiler, Apache::Test, LWP, curl,
 # the two browsers t/browser.t drives (Debian's, never a downloaded build),
-# node and npm, wrk (t/ops_counters.t's load).
+# node and npm, wrk (t/ops_counters.t's load), openssl (the certificate of
+# t/browser_protect.t's https virtual host, made by t/TEST.PL) and Debian's
+# python3 with python3-websockets (t/browser_protect.t's WebSocket backend).
 MISSING = missing=; \
 	command -v $(APXS) >/dev/null 2>&1     || missing="$$missing apxs"; \
 	[ -x $(HTTPD) ]                         || missing="$$missing $(HTTPD)"; \
@@ -108,6 +110,9 @@ MISSING = missing=; \
 	perl -MLWP::UserAgent -e1 2>/dev/null  || missing="$$missing LWP"; \
 	command -v curl >/dev/null 2>&1        || missing="$$missing curl"; \
 	command -v wrk >/dev/null 2>&1         || missing="$$missing wrk"; \
+	command -v openssl >/dev/null 2>&1     || missing="$$missing openssl"; \
+	/usr/bin/python3 -c 'import websockets' 2>/dev/null \
+	                                        || missing="$$missing python3-websockets"; \
 	[ -x /usr/bin/chromium ]                || missing="$$missing chromium"; \
 	[ -x /usr/bin/firefox-esr ]             || missing="$$missing firefox-esr"; \
 	command -v node >/dev/null 2>&1        || missing="$$missing node"; \

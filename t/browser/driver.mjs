@@ -15,7 +15,17 @@
 //                      after: {case: id, ms: N},   // optional: wait until N ms
 //                                                  // after that case ended
 //                      steps: [{name, api, url, method, headers, body,
-//                               credentials}]}]}
+//                               credentials}]}],
+//             insecure_certs: bool}   // optional: accept any TLS certificate
+// A step is run by the page's window.corsCall(step) (or corsCallInSandbox),
+// whose answer is the step's result; except api "form" (t/browser_protect.t):
+// the driver opens the page in a tab of its own, calls the page's
+// window.submitForm(step), which submits a form (a navigation), waits for
+// the navigation and reports {navigated, status, url, text} (status: that
+// of the navigation's response as the browser got it, null if unknown;
+// text: the new document's text, cut to 2000 characters), then closes it.
+// insecure_certs (t/browser_protect.t, whose https virtual host has a
+// self-signed certificate): puppeteer's acceptInsecureCerts, both engines.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,14 +61,16 @@ function launchOptions(profile) {
             userDataDir: profile,
             timeout: LAUNCH_TIMEOUT_MS,
             protocolTimeout: STEP_TIMEOUT_MS,
+            acceptInsecureCerts: !!plan.insecure_certs,
             args: [
                 // The machine notes' flags for Chromium as root on a closed
                 // network (puppeteer adds --headless and --user-data-dir).
                 '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic',
                 '--disable-background-networking', '--disable-component-update',
                 '--disable-sync',
-                // The page and API host names, all on the test server.
-                '--host-resolver-rules=MAP *.example.test 127.0.0.1',
+                // The page and API host names, all on the test server
+                // (*.other.test: t/browser_protect.t's other site).
+                '--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP *.other.test 127.0.0.1',
                 // Plain http to our names, never an upgrade attempt to https.
                 '--disable-features=HttpsUpgrades',
             ],
@@ -73,6 +85,7 @@ function launchOptions(profile) {
             userDataDir: profile,
             timeout: LAUNCH_TIMEOUT_MS,
             protocolTimeout: STEP_TIMEOUT_MS,
+            acceptInsecureCerts: !!plan.insecure_certs,
             extraPrefsFirefox: {
                 // The page and API host names, all on 127.0.0.1.
                 'network.dns.localDomains': plan.hosts.join(','),
@@ -110,6 +123,25 @@ async function run() {
             return pages.get(url);
         }
 
+        // A form submission navigates its tab away from the page: a tab of
+        // its own, closed afterwards.
+        async function formStep(url, step) {
+            const tab = await withTimeout(browser.newPage(), STEP_TIMEOUT_MS, 'new tab');
+            try {
+                tab.setDefaultTimeout(STEP_TIMEOUT_MS);
+                await tab.goto(url, { waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
+                const [res] = await Promise.all([
+                    tab.waitForNavigation({ waitUntil: 'load', timeout: STEP_TIMEOUT_MS }),
+                    tab.evaluate(s => window.submitForm(s), step),
+                ]);
+                const text = await tab.evaluate(
+                    () => (document.body ? document.body.innerText : '').slice(0, 2000));
+                return { navigated: true, status: res ? res.status() : null, url: tab.url(), text };
+            } finally {
+                await withTimeout(tab.close(), STEP_TIMEOUT_MS, 'close tab').catch(() => {});
+            }
+        }
+
         const ended = {};
         for (const c of plan.cases) {
             const cr = (result.cases[c.id] = { steps: {}, error: null });
@@ -120,8 +152,13 @@ async function run() {
                     if (wait > 0) await new Promise(r => setTimeout(r, wait));
                     cr.waitedMs = Date.now() - ended[c.after.case];
                 }
-                const page = await pageFor(c.page);
+                const page = c.steps.some(s => s.api !== 'form') ? await pageFor(c.page) : null;
                 for (const step of c.steps) {
+                    if (step.api === 'form') {
+                        cr.steps[step.name] = await withTimeout(
+                            formStep(c.page, step), 2 * STEP_TIMEOUT_MS, `${c.id}/${step.name}`);
+                        continue;
+                    }
                     cr.steps[step.name] = await withTimeout(
                         page.evaluate(
                             (s, sandbox) => (sandbox ? window.corsCallInSandbox(s) : window.corsCall(s)),
