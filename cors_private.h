@@ -22,6 +22,7 @@
 #define CORS_PRIVATE_H
 
 #include <arpa/inet.h>
+#include <stddef.h>
 
 #include "apr_hash.h"
 #include "apr_lib.h"

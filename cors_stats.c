@@ -145,7 +145,7 @@ int cors_stats_init(apr_pool_t *ptemp, server_rec *s)
         for (v = s; v; v = v->next) {
             n += 2;
         }
-        size = APR_OFFSETOF(cors_stats, slot) + n * sizeof(cors_slot);
+        size = offsetof(cors_stats, slot) + n * sizeof(cors_slot);
         rv = apr_shm_create(&shm, size, NULL, pp);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "mod_cors: cannot "
