@@ -593,12 +593,14 @@ static void cors_account(request_rec *r, const cors_dir_conf *conf,
     cors_stats_count(r, d);
 }
 
-/* A WebSocket handshake: a GET whose Upgrade lists "websocket". */
+/* A WebSocket handshake: a GET whose Upgrade lists "websocket".  httpd
+ * gives HEAD the method number of GET too (with header_only set): a HEAD
+ * is no handshake, and passes as GET does. */
 static int cors_is_websocket(request_rec *r)
 {
     const char *up;
 
-    return r->method_number == M_GET
+    return r->method_number == M_GET && !r->header_only
            && (up = apr_table_get(r->headers_in, "Upgrade")) != NULL
            && ap_find_token(r->pool, up, "websocket");
 }
