@@ -390,8 +390,9 @@ const char *cors_cmd_CorsProtect(cmd_parms *cmd, void *dconf,
     cors_dir_conf *conf = dconf;
 
     if (cors_in_htaccess(cmd) && !strcasecmp(arg, "off")) {
-        return "CorsProtect: 'Off' is not allowed in .htaccess files: they "
-               "may turn the protection on, never off";
+        return apr_psprintf(cmd->pool, "CorsProtect: '%s' is not allowed "
+                            "in .htaccess files: they may turn the "
+                            "protection on, never off", arg);
     }
     conf->protect_where = apr_psprintf(cmd->pool, "%s:%d",
                                        cmd->directive->filename,

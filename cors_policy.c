@@ -1119,10 +1119,15 @@ const char *cors_policy_browser_refuses(const cors_request *req, int cred,
 static int cors_protect_trusted(apr_pool_t *p, const cors_dir_conf *conf,
                                 const char *origin)
 {
+    const cors_origins *o = cors_policy_origins(conf);
     const char *why;
 
-    return strcmp(origin, "null")
-           && cors_match_origin(p, cors_policy_origins(conf), origin, &why);
+    /* A policy that allows any origin (only an .htaccess file or a merge
+     * made per request can give one to a protected section: the startup
+     * check refuses it elsewhere) trusts none here, rather than letting
+     * every site's writes through. */
+    return !o->match_all && strcmp(origin, "null")
+           && cors_match_origin(p, o, origin, &why);
 }
 
 /*
@@ -1150,7 +1155,8 @@ int cors_policy_protect(apr_pool_t *p, const cors_dir_conf *conf,
             || !strcmp(w->method, "OPTIONS"))) {
         return 0;
     }
-    if (w->fetch_site) {
+    /* An empty Sec-Fetch-Site is none at all, as for Go's Header.Get(). */
+    if (w->fetch_site && *w->fetch_site) {
         if (!strcmp(w->fetch_site, "same-origin")
             || !strcmp(w->fetch_site, "none")) {
             return 0;
@@ -1167,8 +1173,10 @@ int cors_policy_protect(apr_pool_t *p, const cors_dir_conf *conf,
     if (!w->origin) {
         return 0;
     }
+    /* "://host" has no scheme: not an origin, never the Host's. */
     hostport = strstr(w->origin, "://");
-    if (hostport && w->host && !strcmp(hostport + 3, w->host)) {
+    if (hostport && hostport > w->origin && w->host
+        && !strcmp(hostport + 3, w->host)) {
         return 0;
     }
     if (cors_protect_trusted(p, conf, w->origin)) {

@@ -166,9 +166,8 @@ subtest '.htaccess' => sub {
             my $what = ".htaccess CorsProtect $word (" . join(', ', @$lines) . ')';
             is $res->{status}, 500, "$what: 500";
             is_deeply $ran, [], "$what: the CGI did not run";
-            # (the message says 'Off' whatever the case written)
             like error_log_since($mark),
-                qr{\[core:alert\].*/protect/ht/\Q$dir\E/\.htaccess: CorsProtect: 'Off' is not allowed in \.htaccess files},
+                qr{\[core:alert\].*/protect/ht/\Q$dir\E/\.htaccess: CorsProtect: '\Q$word\E' is not allowed in \.htaccess files},
                 "$what: alert naming the file, the directive and the value";
         }
     }
@@ -180,24 +179,30 @@ subtest '.htaccess' => sub {
         qr{\[core:alert\].*/protect/ht/srv/bad/\.htaccess: CorsProtect: 'maybe' is not On or Off},
         '.htaccess CorsProtect maybe: alert naming the directive and the value';
 
-    # Gaps (reported, not fixed): other directives a tenant may write in
-    # .htaccess still lower or void the protection, and no startup check
-    # sees an .htaccess policy that allows any origin.
+    # A policy that allows any origin, which only .htaccess (or a merge
+    # made per request) can give a protected section, trusts no origin:
+    # the untrusted write is refused.
     for my $c (
         [ 'srv/any',  "'CorsOrigins *' under the server's CorsProtect On" ],
-        [ 'srv/corsoff', "'Cors Off' under the server's CorsProtect On" ],
         [ 'star',     "'CorsOrigins *' with 'CorsProtect On' in the same .htaccess" ],
     ) {
         my ($dir, $what) = @$c;
         ($res, $key, $ran) = req("ht $dir", path => "/protect/ht/$dir/w.cgi", lines => \@cross);
-        TODO: {
-            local $TODO = 'a tenant can lower the protection with other directives (reported)';
-            ok $res->{status} == 403 || $res->{status} == 500,
-               ".htaccess $what: an untrusted write is not let through (got $res->{status})";
-        }
-        is_deeply [$res->{status}, @$ran], [200, 'POST'],
-            ".htaccess $what: what the module does today: the write runs";
+        is_deeply [$res->{status}, @$ran], [403],
+            ".htaccess $what: the untrusted write is refused, the CGI did not run";
+        is_deeply [$res->{status}], [403], ".htaccess $what: 403";
     }
+    # Gap (reported, not fixed): Cors Off in .htaccess switches mod_cors off
+    # there, CorsProtect with it ("a section with Cors On and CorsProtect
+    # On", as issue 11 words it).
+    ($res, $key, $ran) = req('ht srv/corsoff', path => '/protect/ht/srv/corsoff/w.cgi', lines => \@cross);
+    TODO: {
+        local $TODO = 'Cors Off in .htaccess also switches CorsProtect off (reported)';
+        ok $res->{status} == 403 || $res->{status} == 500,
+           ".htaccess 'Cors Off' under the server's CorsProtect On: an untrusted write is not let through (got $res->{status})";
+    }
+    is_deeply [$res->{status}, @$ran], [200, 'POST'],
+        ".htaccess 'Cors Off' under the server's CorsProtect On: what the module does today: the write runs";
     # CorsProtect On with Cors Off in the same .htaccess: nothing judged.
     ($res, $key, $ran) = req('ht cors-off', path => '/protect/ht/cors-off/w.cgi', lines => \@cross);
     is_deeply [$res->{status}, @$ran], [200, 'POST'],
