@@ -128,6 +128,17 @@ passes 'server-level trusted list and CorsProtect On, a section turns Cors On',
     "CorsOrigins https://a.example\nCorsProtect On\n" . loc('/p', 'Cors On');
 passes 'server-level CorsOrigins *, a section with its own trusted list',
     "CorsOrigins *\n" . loc('/p', 'Cors On', 'CorsProtect On', 'CorsOrigins https://a.example');
+# Review 3: CorsProtect On written once for the whole server, with Cors On
+# and the trusted origins in the one virtual host that uses mod_cors. The
+# main server never switches Cors on, so CorsProtect has nothing to judge
+# there: nothing "lets every site's writes through", yet the check (which
+# ignores whether the section switches Cors on at all) stops the start.
+passes 'server-wide CorsProtect On, Cors On and CorsOrigins only in a virtual host',
+    "CorsProtect On\n<VirtualHost *:80>\nServerName v.example\nCors On\n"
+    . "CorsOrigins https://a.example\n</VirtualHost>";
+passes 'server-wide CorsProtect On, a <Location> with Cors On and its list in a virtual host',
+    "CorsProtect On\n<VirtualHost *:80>\nServerName v.example\n"
+    . loc('/api/', 'Cors On', 'CorsOrigins https://a.example') . "\n</VirtualHost>";
 passes 'CorsProtect Off with the default policy', loc('/p', 'Cors On', 'CorsProtect Off');
 passes 'CorsProtect Off with CorsOrigins *', loc('/p', 'Cors On', 'CorsProtect Off', 'CorsOrigins *');
 passes 'a child turns CorsProtect Off under a parent with CorsOrigins *',
