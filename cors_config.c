@@ -956,14 +956,16 @@ static void cors_check_warn(cors_check_ctx *ctx, const char *where,
  * warnings for weaker set-ups.  Judged where the section itself sets
  * something these depend on. */
 /* CorsProtect On trusts the origins the policy allows: with one that
- * allows any origin it refuses nothing. */
+ * allows any origin it refuses nothing.  Judged, as the credentials,
+ * only in a server that switches Cors on somewhere: CorsProtect On at
+ * server level with the origins listed in each virtual host is safe. */
 static int cors_check_protect(cors_check_ctx *ctx, const cors_dir_conf *own,
                               const cors_dir_conf *merged)
 {
     const cors_origins *o = merged->origins;
 
     if ((own->protect == CORS_UNSET && !own->origins)
-        || merged->protect != 1
+        || merged->protect != 1 || !ctx->enables
         || (o ? !o->match_all : ctx->sets_origins)) {
         return 0;
     }

@@ -654,7 +654,19 @@ int cors_engine_protect(request_rec *r)
                       why, cors_policy_origins(st->conf)->where);
     }
     cors_account(r, st->conf, d, w.origin);
-    return st->conf->enabled == CORS_REPORT_ONLY ? DECLINED : HTTP_FORBIDDEN;
+    if (st->conf->enabled == CORS_REPORT_ONLY) {
+        return DECLINED;
+    }
+    /* Nothing may read the refused request's body: an ErrorDocument runs
+     * as an internal redirect on the same input, and a proxied or CGI
+     * error page would be handed it.  Without Content-Length and
+     * Transfer-Encoding httpd's input filter sees no body; the
+     * connection closes after the 403, so that the unread bytes are
+     * never taken for a next request. */
+    apr_table_unset(r->headers_in, "Content-Length");
+    apr_table_unset(r->headers_in, "Transfer-Encoding");
+    r->connection->keepalive = AP_CONN_CLOSE;
+    return HTTP_FORBIDDEN;
 }
 
 /*

@@ -41,7 +41,12 @@ sub loc { my ($path, @d) = @_; join "\n", "<Location $path>", @d, '</Location>' 
 nothing 'default policy', loc('/p', 'Cors On', 'CorsProtect On'), qr/the default '\*'/;
 nothing 'default policy, Cors ReportOnly', loc('/p', 'Cors ReportOnly', 'CorsProtect On'),
     qr/the default '\*'/;
-nothing 'default policy, CorsProtect alone', loc('/p', 'CorsProtect On'), qr/the default '\*'/;
+# Without Cors On (or ReportOnly) anywhere in the server CorsProtect acts
+# nowhere, and the server is not judged (as for the credentials): the
+# safe "CorsProtect On at server level, origins per virtual host" needs
+# this.
+passes 'default policy, CorsProtect alone (no Cors On in the server)',
+    loc('/p', 'CorsProtect On');
 nothing 'default policy, CorsProtect before Cors', loc('/p', 'CorsProtect on', 'Cors On'),
     qr/the default '\*'/;
 nothing "CorsOrigins *", loc('/p', 'Cors On', 'CorsProtect On', 'CorsOrigins *'),
