@@ -743,6 +743,24 @@ int cors_engine_preflight_fixups(request_rec *r)
     return DONE;
 }
 
+/* A response to a request CorsProtect refused (on it or on the first of
+ * its redirect chain) explains that refusal in CORS-Decision, as the
+ * note does, not the CORS answer the error page also gets. */
+static void cors_protect_decision(request_rec *r, cors_verdict *v)
+{
+    for (; r; r = r->prev) {
+        const cors_req_state *st = cors_state(r);
+
+        if (st && st->accounted
+            && (st->decision == CORS_D_REFUSED_CROSS_ORIGIN
+                || st->decision == CORS_D_REFUSED_WEBSOCKET)) {
+            v->decision = st->decision;
+            v->culprit = NULL;
+            return;
+        }
+    }
+}
+
 apr_status_t cors_engine_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -768,6 +786,7 @@ apr_status_t cors_engine_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     cors_policy_decide(r->pool, conf, req, &v);
     cors_log_verdict(r, conf, req, &v);
     cors_account(r, conf, v.decision, req->origin);
+    cors_protect_decision(r, &v);
     if (conf->enabled == CORS_REPORT_ONLY) {
         cors_report(r, conf, req, &v);
     }

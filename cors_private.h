@@ -35,6 +35,7 @@
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
+#include "http_main.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "ap_listen.h"
@@ -294,8 +295,9 @@ typedef struct {
     const char *acapn;         /* Access-Control-Allow-Private-Network */
 } cors_answer;
 
-/* Longest server label kept, with its NUL. */
-#define CORS_LABEL_MAX 128
+/* Longest server label kept, with its NUL: a DNS name has at most 253
+ * bytes, then ":65535" and a ":N" suffix. */
+#define CORS_LABEL_MAX 272
 
 /* The counters of one virtual host.  Written by every thread of every
  * child with relaxed atomic increments, read the same way: no lock on

@@ -84,16 +84,26 @@ const char *cors_stats_label(apr_pool_t *p, const server_rec *s)
     if (!port && s->is_virtual && s->addrs) {
         port = s->addrs->host_port;
     }
-    /* A main server whose ServerName has no port: the first Listen. */
-    if (!port && !s->is_virtual && ap_listeners && ap_listeners->bind_addr) {
-        port = ap_listeners->bind_addr->port;
+    /* A main server whose ServerName has no port: the first Listen,
+     * which httpd keeps at the end of ap_listeners (each Listen is put
+     * in front of those read before it). */
+    if (!port && !s->is_virtual) {
+        const ap_listen_rec *lr;
+
+        for (lr = ap_listeners; lr; lr = lr->next) {
+            if (lr->bind_addr) {
+                port = lr->bind_addr->port;
+            }
+        }
     }
     return apr_psprintf(p, "%s:%u", s->server_hostname ? s->server_hostname
                                                        : "localhost",
                         port ? (unsigned)port : 80u);
 }
 
-/* The slot labelled so, or a free one, or the overflow slot. */
+/* The slot labelled so, or a free one, or the overflow slot.  Labels fit
+ * the slot (see cors_stats_init), so a label finds its slot again after
+ * a graceful restart. */
 static cors_slot *cors_slot_for(const char *label)
 {
     cors_slot *free_slot = NULL;
@@ -116,50 +126,48 @@ static cors_slot *cors_slot_for(const char *label)
     return free_slot;
 }
 
-/*
- * post_config: find or make the shared segment and give every server its
- * slot.  Two servers with the same "name:port" are told apart by a ":2",
- * ":3" ... suffix, in configuration order.  Nothing under `apachectl -t`
- * or on the first of the two reads of a start.
- */
-int cors_stats_init(apr_pool_t *ptemp, server_rec *s)
+/* A new zeroed segment for the servers of s, in the process pool: room
+ * for twice their number plus 16, and the overflow slot. */
+static apr_shm_t *cors_stats_make(server_rec *s)
 {
     apr_pool_t *pp = s->process->pool;
+    apr_uint32_t n = 17;
+    apr_shm_t *shm = NULL;
+    apr_size_t size;
+    apr_status_t rv;
+    cors_stats *st;
+    server_rec *v;
+
+    for (v = s; v; v = v->next) {
+        n += 2;
+    }
+    size = offsetof(cors_stats, slot) + n * sizeof(cors_slot);
+    rv = apr_shm_create(&shm, size, NULL, pp);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "mod_cors: cannot make "
+                     "%" APR_SIZE_T_FMT " bytes of shared memory for its "
+                     "counters; counting nothing", size);
+        return NULL;
+    }
+    st = apr_shm_baseaddr_get(shm);
+    memset(st, 0, size);
+    st->nslots = n;
+    apr_cpystrn(st->slot[0].label, CORS_OVERFLOW_LABEL, CORS_LABEL_MAX);
+    apr_pool_userdata_set(shm, CORS_SHM_KEY, apr_pool_cleanup_null, pp);
+    return shm;
+}
+
+/* Give every server of s its slot in cors_shm, by label.  Two servers
+ * with the same "name:port" are told apart by a ":2", ":3" ... suffix,
+ * in configuration order. */
+static void cors_stats_assign(apr_pool_t *ptemp, server_rec *s)
+{
     apr_hash_t *seen = apr_hash_make(ptemp);
     apr_array_header_t *order = apr_array_make(ptemp, 8,
                                                sizeof(server_rec *));
-    apr_shm_t *shm = NULL;
-    apr_status_t rv;
     server_rec *v;
     int i;
 
-    if (ap_state_query(AP_SQ_RUN_MODE) != AP_SQ_RM_NORMAL
-        || ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
-        return OK;
-    }
-    apr_pool_userdata_get((void **)&shm, CORS_SHM_KEY, pp);
-    if (!shm) {
-        apr_uint32_t n = 17;
-        apr_size_t size;
-
-        for (v = s; v; v = v->next) {
-            n += 2;
-        }
-        size = offsetof(cors_stats, slot) + n * sizeof(cors_slot);
-        rv = apr_shm_create(&shm, size, NULL, pp);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "mod_cors: cannot "
-                         "make %" APR_SIZE_T_FMT " bytes of shared memory "
-                         "for its counters; counting nothing", size);
-            return OK;
-        }
-        memset(apr_shm_baseaddr_get(shm), 0, size);
-        ((cors_stats *)apr_shm_baseaddr_get(shm))->nslots = n;
-        apr_cpystrn(((cors_stats *)apr_shm_baseaddr_get(shm))->slot[0].label,
-                    CORS_OVERFLOW_LABEL, CORS_LABEL_MAX);
-        apr_pool_userdata_set(shm, CORS_SHM_KEY, apr_pool_cleanup_null, pp);
-    }
-    cors_shm = apr_shm_baseaddr_get(shm);
     /* httpd links the virtual hosts after the main server newest first:
      * walk them in configuration order, so that the suffixes (and the
      * slots) of those already there stay when a reload adds one. */
@@ -175,8 +183,12 @@ int cors_stats_init(apr_pool_t *ptemp, server_rec *s)
                                       server_rec *);
         sc = ap_get_module_config(v->module_config, &cors_module);
         label = cors_stats_label(ptemp, v);
+        /* Cut to fit the slot with room for a ":N" suffix: the slot is
+         * found by the whole label. */
+        if (strlen(label) > CORS_LABEL_MAX - 9) {
+            label = apr_pstrmemdup(ptemp, label, CORS_LABEL_MAX - 9);
+        }
         dup = apr_hash_get(seen, label, APR_HASH_KEY_STRING);
-
         if (dup) {
             ++*dup;
             label = apr_psprintf(ptemp, "%s:%d", label, *dup);
@@ -188,25 +200,59 @@ int cors_stats_init(apr_pool_t *ptemp, server_rec *s)
         }
         sc->slot = cors_slot_for(label);
     }
+}
+
+/*
+ * post_config: find the shared segment (made at the start, kept in the
+ * process pool across graceful restarts, whose old children still count
+ * into it) or make it, and give every server its slot.  Nothing under
+ * `apachectl -t` or on the first of the two reads of a start.
+ */
+int cors_stats_init(apr_pool_t *ptemp, server_rec *s)
+{
+    apr_shm_t *shm = NULL;
+
+    if (ap_state_query(AP_SQ_RUN_MODE) != AP_SQ_RM_NORMAL
+        || ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    apr_pool_userdata_get((void **)&shm, CORS_SHM_KEY, s->process->pool);
+    if (!shm && !(shm = cors_stats_make(s))) {
+        return OK;
+    }
+    cors_shm = apr_shm_baseaddr_get(shm);
+    cors_stats_assign(ptemp, s);
     return OK;
 }
 
-/* pre_mpm runs at a start and at a full restart, never at a graceful
- * one: that is when the counters start again from zero. */
+/*
+ * pre_mpm runs at a start and at a full restart, never at a graceful
+ * one, and before any child exists: the counters start again from zero
+ * in a new segment sized for the servers of this configuration, without
+ * the labels of servers it no longer has.
+ */
 int cors_stats_clear(apr_pool_t *p, ap_scoreboard_e sb_type)
 {
-    apr_uint32_t i;
+    server_rec *s = ap_server_conf;
+    apr_shm_t *old = NULL;
+    apr_shm_t *shm;
+    apr_pool_t *ptemp;
 
-    (void)p;
     (void)sb_type;
-    for (i = 0; cors_shm && i < cors_shm->nslots; i++) {
-        cors_slot *sl = &cors_shm->slot[i];
-        int d;
-
-        for (d = 0; d < CORS_NDECISIONS; d++) {
-            __atomic_store_n(&sl->count[d], 0, __ATOMIC_RELAXED);
-        }
-        __atomic_store_n(&sl->report_differs, 0, __ATOMIC_RELAXED);
+    if (!cors_shm || !s) {
+        return OK;
+    }
+    apr_pool_userdata_get((void **)&old, CORS_SHM_KEY, s->process->pool);
+    if (!(shm = cors_stats_make(s))) {
+        cors_shm = NULL;
+        return OK;
+    }
+    cors_shm = apr_shm_baseaddr_get(shm);
+    apr_pool_create(&ptemp, p);
+    cors_stats_assign(ptemp, s);
+    apr_pool_destroy(ptemp);
+    if (old) {
+        apr_shm_destroy(old);
     }
     return OK;
 }

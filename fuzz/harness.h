@@ -355,6 +355,21 @@ static void fz_unreachable(const char *what)
  * counters, the metrics handler, the dump): the harnesses never get
  * there. */
 AP_DECLARE_DATA ap_listen_rec *ap_listeners = NULL;
+AP_DECLARE_DATA server_rec *ap_server_conf = NULL;
+
+AP_DECLARE_NONSTD(int) ap_rprintf(request_rec *r, const char *fmt, ...)
+{
+    (void)r; (void)fmt;
+    fz_unreachable("ap_rprintf");
+    return -1;
+}
+
+AP_DECLARE(char *) ap_escape_html2(apr_pool_t *p, const char *s, int toasc)
+{
+    (void)p; (void)s; (void)toasc;
+    fz_unreachable("ap_escape_html2");
+    return NULL;
+}
 
 AP_DECLARE(int) ap_rwrite(const void *buf, int nbyte, request_rec *r)
 {
