@@ -7,7 +7,7 @@ use Time::HiRes ();
 
 # Review 2 of issue 10, part 4: Cors ReportOnly compares the browser's
 # verdict on the response's own CORS headers with its verdict on what
-# Cors On would send. Three checks of the Fetch standard that nothing in
+# Cors On would send. Checks of the Fetch standard that nothing in
 # t/ops_report.t exercises (mutations that drop each passed the suite):
 #   - two Access-Control-Allow-Origin lines (a backend's and a recipe's):
 #     the browser refuses the response, even if both name the origin;
@@ -15,12 +15,14 @@ use Time::HiRes ();
 #     asked for it;
 #   - Access-Control-Allow-Methods compared byte for byte: 'PATCH' does not
 #     cover a script's 'patch' (Fetch upper-cases only DELETE, GET, HEAD,
-#     OPTIONS, POST and PUT).
+#     OPTIONS, POST and PUT);
+#   - Access-Control-Allow-Origin compared byte for byte with the Origin
+#     (a recipe that writes the host in capitals lets no one read);
 #   - a CORS-safelisted method (GET, HEAD, POST) passes unlisted.
 # Each with a control request whose verdicts agree.
 
 my @MODULES = qw(headers rewrite mime);
-plan tests => 8, need_module('cors');
+plan tests => 9, need_module('cors');
 
 my $A = 'https://a.example';
 my $config = <<"EOF2";
@@ -29,6 +31,11 @@ CustomLog "\@LogDir\@/notes_log" notes
 <Location /review2/two/>
     Header always add Access-Control-Allow-Origin "$A"
     Header always add Access-Control-Allow-Origin "$A"
+    Cors ReportOnly
+    CorsOrigins $A
+</Location>
+<Location /review2/case/>
+    Header always set Access-Control-Allow-Origin "https://A.example"
     Cors ReportOnly
     CorsOrigins $A
 </Location>
@@ -110,6 +117,11 @@ is report_of(sub { preflight($h->url("/review2/meth/f.txt$_[0]"), $A, "POST",
     "preflight-allowed same",
     "a preflight for POST (safelisted) answered PATCH only: the browser "
     . "lets it through without listing it: same";
+
+is report_of(sub { cors_request(GET => $h->url("/review2/case/f.txt$_[0]"), $A) }),
+    "allowed differs",
+    "Access-Control-Allow-Origin: https://A.example for Origin $A: the browser "
+    . "refuses (byte for byte), Cors On would not: differs";
 
 my $log = $h->error_log;
 like $log, qr/report-only: .*several Access-Control-Allow-Origin/,
