@@ -19,7 +19,7 @@ use Time::HiRes ();
 # the notes' copy or count every request of the chain passed the suite).
 
 my @MODULES = qw(status mime);
-plan tests => 12, need_module('cors');
+plan tests => 14, need_module('cors');
 
 my $A    = 'https://a.example';
 my $EVIL = 'https://evil.example';
@@ -116,6 +116,19 @@ sub delta {
     is logged($tok)->[3], 'refused-cross-origin',
         '... %{cors}n refused-cross-origin';
     is_deeply $d, { CorsRefusedCrossOrigin => 1 }, '... counted once';
+}
+
+# A full restart clears every counter, CorsReportDiffers too.
+{
+    my $tok = ++$n;
+    my ($res, $d) = delta(sub {
+        cors_request(GET => $h->url("/review2/report/f.txt?t=$tok"), $A) });
+    is_deeply $d, { CorsAllowed => 1, CorsReportDiffers => 1 },
+        "report-only, no CORS header in the response: allowed, differs";
+    $h->restart;
+    my $after = auto_counts($AUTO);
+    is_deeply [grep { $after->{$_} } sort keys %$after], [],
+        "-k restart: every Cors* line of ?auto is 0, CorsReportDiffers too";
 }
 
 $h->stop;
