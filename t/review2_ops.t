@@ -11,13 +11,14 @@ use CorsOps;
 #   1. the counters' label of a long ServerName: one series per virtual host,
 #      the same before and after a graceful restart, with its port;
 #   2. a full restart sizes the counters for the new configuration and
-#      forgets the virtual hosts it no longer has;
+#      forgets the virtual hosts it no longer has; graceful restarts that
+#      add virtual hosts within and past the room (passes);
 #   3. the main server's label takes the first Listen (README, Counters);
 #   4. CORS-Decision says what the note says on a CorsProtect refusal;
 #   5. the dump shows a <Proxy> section that has Cors directives.
 
 my @MODULES = qw(status headers mime proxy proxy_http);
-plan tests => 11, need_module('cors');
+plan tests => 14, need_module('cors');
 
 my $A = 'https://a.example';
 
@@ -116,6 +117,51 @@ EOF
     ok !exists $c->{'(overflow)'}, '... nothing in (overflow)';
     ok !exists $c->{"old.example:$p2"},
         '... the virtual host the new configuration no longer has is gone';
+    $h->stop;
+}
+
+# --- 2b: virtual hosts added by graceful restarts (README: room for twice
+# the first start's servers plus 16; past it, "(overflow)", shown only then)
+{
+    my $p2 = CorsHttpd::free_port();
+    my $base = <<"EOF";
+Listen 127.0.0.1:$p2
+ServerName localhost:\@Port\@
+<Location /metrics>
+    SetHandler cors-metrics
+</Location>
+<Location /api/>
+    Cors On
+    CorsOrigins $A
+</Location>
+EOF
+    my $vhosts = sub {
+        join '', map { "<VirtualHost 127.0.0.1:$p2>\n    ServerName v$_.example\n"
+                        . "</VirtualHost>\n" } 1 .. $_[0] };
+    # main + v1: 2 servers, room for 2 * 2 + 16 = 20 labels.
+    my $h = CorsHttpd->new(name => 'review2_grow',
+                           modules => ['cors', @MODULES],
+                           config => $base . $vhosts->(1));
+    $h->start;
+    my $get = sub { cors_request(GET => "http://127.0.0.1:$p2/api/", $A,
+                                 Host => "v$_[0].example") };
+    write_and($h, 'graceful', $base . $vhosts->(6));
+    $get->(6);
+    my $c = metrics_counts(metrics($h->url('/metrics')));
+    is $c->{"v6.example:$p2"}{allowed}, 1,
+        'a graceful restart adds five virtual hosts: the new one counts '
+        . 'under its own label';
+    ok !exists $c->{'(overflow)'}, '... no (overflow) label while unused';
+    # main + v1 .. v25: 26 labels, the last six past the room.
+    write_and($h, 'graceful', $base . $vhosts->(25));
+    $get->(19);
+    $get->(25);
+    $get->(20);
+    $c = metrics_counts(metrics($h->url('/metrics')));
+    is_deeply [$c->{"v19.example:$p2"}{allowed}, $c->{'(overflow)'}{allowed},
+               exists $c->{"v25.example:$p2"} ? 1 : 0],
+        [1, 2, 0], 'past the room: v1..v19 have labels, v20..v25 count in '
+        . '(overflow)';
     $h->stop;
 }
 
