@@ -688,14 +688,11 @@ int cors_engine_record(request_rec *r)
         || conf->enabled == CORS_UNSET) {
         return OK;
     }
-    st = apr_palloc(r->pool, sizeof(*st));
+    /* Zeroed: every field a later hook reads starts defined. */
+    st = apr_pcalloc(r->pool, sizeof(*st));
     st->conf = conf;
-    st->accounted = 0;
     if (conf->enabled) {
         cors_gather(r, &st->req);
-    }
-    else {
-        memset(&st->req, 0, sizeof(st->req));
     }
     ap_set_module_config(r->request_config, &cors_module, st);
     return OK;
