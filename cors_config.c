@@ -855,8 +855,6 @@ typedef struct {
     apr_pool_t *p;             /* ptemp, for the static merges */
     int sets_origins;          /* some section of the server sets origins */
     int enables;               /* some section or its top level: Cors On */
-    apr_hash_t *said;          /* warnings said: a virtual host repeats the
-                                * main server's sections */
 } cors_check_ctx;
 
 /* Called with a section's own record and the record merged over the
@@ -937,17 +935,12 @@ static void cors_credentials_error(cors_check_ctx *ctx,
                                   "On)", conf->credentials_in, problem));
 }
 
-/* A warning once per server start, however many virtual hosts repeat
- * the section it is about. */
+/* A warning about a section: cors_startup_say() says each once per
+ * read, however many virtual hosts repeat the section. */
 static void cors_check_warn(cors_check_ctx *ctx, const char *where,
                             const char *msg)
 {
-    const char *key = apr_pstrcat(ctx->p, where, msg, NULL);
-
-    if (!apr_hash_get(ctx->said, key, APR_HASH_KEY_STRING)) {
-        apr_hash_set(ctx->said, key, APR_HASH_KEY_STRING, key);
-        cors_startup_say(ctx->s, ctx->p, "warning", where, msg);
-    }
+    cors_startup_say(ctx->s, ctx->p, "warning", where, msg);
 }
 
 /* Credentials with an origin policy any site satisfies ("*", a match-all
@@ -1032,7 +1025,6 @@ int cors_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     (void)pconf;
     (void)plog;
     ctx.p = ptemp;
-    ctx.said = apr_hash_make(ptemp);
     for (; s; s = s->next) {
         ctx.s = s;
         ctx.sets_origins = ctx.enables = 0;

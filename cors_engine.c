@@ -144,6 +144,22 @@ static const cors_req_state *cors_state(const request_rec *r)
     return ap_get_module_config(r->request_config, &cors_module);
 }
 
+/* The request's record, made (zeroed, for conf) where none is yet: a
+ * request outside every Cors section has none until a hook needs one. */
+static cors_req_state *cors_state_make(request_rec *r,
+                                       const cors_dir_conf *conf)
+{
+    cors_req_state *st = ap_get_module_config(r->request_config,
+                                              &cors_module);
+
+    if (!st) {
+        st = apr_pcalloc(r->pool, sizeof(*st));
+        st->conf = conf;
+        ap_set_module_config(r->request_config, &cors_module, st);
+    }
+    return st;
+}
+
 /*
  * The config that decides a response, and the request headers it was
  * judged on.  After an internal redirect (an ErrorDocument, a rewrite, a
@@ -556,41 +572,34 @@ static void cors_note(request_rec *r, cors_decision d, const char *origin)
  * (CorsProtect refused it, then an ErrorDocument ran), the last request
  * gets that decision's notes and nothing is counted again.  A filter
  * added twice (our hook and SetOutputFilter CORS) decides twice but
- * counts once.
+ * counts once.  Returns the decision that stands for the response, so
+ * that CORS-Decision says what the note says.
  */
-static void cors_account(request_rec *r, const cors_dir_conf *conf,
-                         cors_decision d, const char *origin)
+static cors_decision cors_account(request_rec *r, const cors_dir_conf *conf,
+                                  cors_decision d, const char *origin)
 {
-    cors_req_state *st = ap_get_module_config(r->request_config,
-                                              &cors_module);
+    cors_req_state *st = cors_state_make(r, conf);
     const request_rec *first;
 
+    if (st->accounted) {
+        return st->decision;
+    }
+    st->accounted = 1;
     for (first = r->prev; first; first = first->prev) {
         const cors_req_state *fst = cors_state(first);
 
         if (fst && fst->accounted) {
-            if (!st || !st->accounted) {
-                cors_note(r, fst->decision, fst->origin);
-            }
-            if (st) {
-                st->accounted = 1;
-            }
-            return;
+            st->decision = fst->decision;
+            st->origin = fst->origin;
+            cors_note(r, fst->decision, fst->origin);
+            return fst->decision;
         }
     }
-    if (!st) {
-        st = apr_pcalloc(r->pool, sizeof(*st));
-        st->conf = conf;
-        ap_set_module_config(r->request_config, &cors_module, st);
-    }
-    else if (st->accounted) {
-        return;
-    }
-    st->accounted = 1;
     st->decision = d;
     st->origin = origin;
     cors_note(r, d, origin);
     cors_stats_count(r, d);
+    return d;
 }
 
 /* A WebSocket handshake: a GET whose Upgrade lists "websocket".  httpd
@@ -688,13 +697,10 @@ int cors_engine_record(request_rec *r)
         || conf->enabled == CORS_UNSET) {
         return OK;
     }
-    /* Zeroed: every field a later hook reads starts defined. */
-    st = apr_pcalloc(r->pool, sizeof(*st));
-    st->conf = conf;
+    st = cors_state_make(r, conf);
     if (conf->enabled) {
         cors_gather(r, &st->req);
     }
-    ap_set_module_config(r->request_config, &cors_module, st);
     return OK;
 }
 
@@ -740,24 +746,6 @@ int cors_engine_preflight_fixups(request_rec *r)
     return DONE;
 }
 
-/* A response to a request CorsProtect refused (on it or on the first of
- * its redirect chain) explains that refusal in CORS-Decision, as the
- * note does, not the CORS answer the error page also gets. */
-static void cors_protect_decision(request_rec *r, cors_verdict *v)
-{
-    for (; r; r = r->prev) {
-        const cors_req_state *st = cors_state(r);
-
-        if (st && st->accounted
-            && (st->decision == CORS_D_REFUSED_CROSS_ORIGIN
-                || st->decision == CORS_D_REFUSED_WEBSOCKET)) {
-            v->decision = st->decision;
-            v->culprit = NULL;
-            return;
-        }
-    }
-}
-
 apr_status_t cors_engine_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -766,6 +754,7 @@ apr_status_t cors_engine_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     const cors_request *req;
     cors_request local;
     cors_verdict v;
+    cors_decision d;
 
     ap_remove_output_filter(f);
     if (st) {
@@ -782,8 +771,12 @@ apr_status_t cors_engine_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     cors_policy_decide(r->pool, conf, req, &v);
     cors_log_verdict(r, conf, req, &v);
-    cors_account(r, conf, v.decision, req->origin);
-    cors_protect_decision(r, &v);
+    d = cors_account(r, conf, v.decision, req->origin);
+    if (d != v.decision) {
+        /* Decided earlier in the chain (CorsProtect refused it). */
+        v.decision = d;
+        v.culprit = NULL;
+    }
     if (conf->enabled == CORS_REPORT_ONLY) {
         cors_report(r, conf, req, &v);
     }
@@ -805,12 +798,7 @@ void cors_engine_insert_filter(request_rec *r)
         || !(conf = cors_response_conf(r, &req))) {
         return;
     }
-    st = ap_get_module_config(r->request_config, &cors_module);
-    if (!st) {
-        st = apr_pcalloc(r->pool, sizeof(*st));
-        st->conf = conf;
-        ap_set_module_config(r->request_config, &cors_module, st);
-    }
+    st = cors_state_make(r, conf);
     st->resp_conf = conf;
     st->resp_req = req;
     ap_add_output_filter_handle(cors_engine_filter_handle, st, r,
