@@ -1,5 +1,6 @@
 # mod_cors build and test entry points. See README.md (make, make install,
-# make test, make demo, make fuzz, make test-asan).
+# make test, make demo) and docs/testing.md (make test-asan, make fuzz,
+# make soak, make bench).
 
 # bash for PIPESTATUS in `make test`.
 SHELL := /bin/bash
@@ -41,7 +42,7 @@ TEST_LOG  = t/logs/make-test.log
 BENCH_DEB_PACKAGES = wrk valgrind python3 python3-flask python3-flask-cors \
                      gunicorn
 BENCH_PYTHON ?= /usr/bin/python3
-# Settings of bench/bench.py (see README "Performance"); empty: its default.
+# Settings of bench/bench.py (see docs/performance.md); empty: its default.
 export BENCH_QUICK BENCH_DURATION BENCH_ROUNDS BENCH_CONNECTIONS \
        BENCH_CALLGRIND_N BENCH_SOAK BENCH_STRICT BENCH_CASES BENCH_SKIP \
        BENCH_OUT
@@ -139,7 +140,7 @@ bench-deps: deps-packages
 
 # Throughput (wrk), instructions (callgrind) and memory of mod_cors against
 # httpd without it; BENCH_QUICK=1 for a one-minute smoke run. Writes
-# bench/out/results.json. See README "Performance".
+# bench/out/results.json. See docs/performance.md.
 bench: bench-deps
 	@$(MAKE) --no-print-directory all
 	$(BENCH_PYTHON) bench/bench.py
@@ -183,8 +184,8 @@ demo: demo-deps
 # AddressSanitizer + UndefinedBehaviorSanitizer, each run for FUZZ_SECONDS
 # over its checked-in seeds (fuzz/corpus/NAME) plus the corpus earlier runs
 # grew (fuzz/build/corpus/NAME, not in git). Fails on any finding: a crash,
-# a sanitizer report, a broken invariant, a leak, a timeout. See README.md,
-# "Fuzzing".
+# a sanitizer report, a broken invariant, a leak, a timeout. See
+# docs/reliability.md, "Fuzzing".
 FUZZ_SECONDS   ?= 120
 FUZZ_TIMEOUT   ?= 25
 FUZZ_HARNESSES ?= origin acrh decide diff
@@ -235,7 +236,7 @@ fuzz: fuzz-build
 # not perl). Passes only with "Result: PASS" and zero sanitizer reports.
 # clang rather than gcc: its one runtime carries both sanitizers and honours
 # log_path for both (gcc's separate libubsan sends ASan reports to stderr).
-# See README.md, "Sanitizers".
+# See docs/reliability.md, "Sanitizers".
 ASAN_CC    = clang
 ASAN_BUILD = build/asan
 ASAN_LOGS  = t/logs/asan

@@ -117,7 +117,7 @@ static int fz_vary_has_origin(void *rec, const char *key, const char *value)
 }
 
 /* The origin policy the directives described, as reference.h sees it,
- * with the CorsOriginsMatch regexes compiled as the README says. */
+ * with the CorsOriginsMatch regexes compiled as docs/directives.md says. */
 typedef struct {
     ref_policy rp;
     apr_array_header_t *regexes;   /* ap_regex_t * */

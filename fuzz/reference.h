@@ -13,12 +13,12 @@
 
 /*
  * fuzz/reference.h: a deliberately simple origin matcher, written from
- * the README (CorsOrigins) and not from mod_cors.c, for the differential
- * harnesses.  Slow and obvious on purpose: it splits strings, lower-cases
- * copies and compares whole labels.  It uses none of the module's
- * functions, only libc and a pool.
+ * docs/directives.md (CorsOrigins) and not from mod_cors.c, for the
+ * differential harnesses.  Slow and obvious on purpose: it splits
+ * strings, lower-cases copies and compares whole labels.  It uses none
+ * of the module's functions, only libc and a pool.
  *
- * The rules, as the README states them:
+ * The rules, as docs/directives.md states them:
  *   origin   = scheme "://" host [ ":" port ], nothing else, <= 4096 bytes
  *   scheme   = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
  *   host     = label *( "." label ), label = 1*( ALNUM / "-" / "_" )
@@ -254,7 +254,7 @@ static void ref_policy_init(apr_pool_t *p, ref_policy *rp)
     rp->pat = apr_array_make(p, 4, sizeof(ref_origin));
 }
 
-/* Add a CorsOrigins argument; 0 if the README says it is a startup
+/* Add a CorsOrigins argument; 0 if docs/directives.md says it is a startup
  * error. */
 static int ref_add(apr_pool_t *p, ref_policy *rp, const char *arg)
 {
@@ -372,7 +372,7 @@ static int ref_tchar(char c)
 }
 
 /*
- * Access-Control-Request-Headers as the README describes it: a
+ * Access-Control-Request-Headers as docs/directives.md describes it: a
  * comma-separated list of header names with optional blanks; empty
  * elements are ignored.  Returns the lower-cased names, or NULL when the
  * value is not such a list (or is longer than 8192 bytes).

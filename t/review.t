@@ -18,8 +18,9 @@ my $ORIGIN = 'https://a.example';
 #    Cors On section: the preflight must not be granted by the target's
 #    section while the actual request (rightly) gets nothing. Otherwise the
 #    browser sends the credentialed PUT the admin switched CORS off for
-#    (README, "Which section decides": the requested URL's section; Fetch:
-#    the preflight decides whether the actual request is sent at all).
+#    (docs/how-it-works.md, "Which section decides": the requested URL's
+#    section; Fetch: the preflight decides whether the actual request is
+#    sent at all).
 my $CONFIG = <<'EOF2';
 <Directory "@DocumentRoot@/review">
     AllowOverride FileInfo
@@ -62,15 +63,16 @@ is_deeply [cors_lines($res)], [],
     or diag $res->as_string;
 ok !$res->header($ACAC), 'Cors Off URL: no credentials granted to the preflight';
 
-# 2. README ("A few things act before mod_cors's answer, whatever the
-#    LoadModule order: Redirect/RedirectMatch (also inside a <Location>)"):
+# 2. docs/how-it-works.md ("A few things act before mod_cors's answer,
+#    whatever the LoadModule order: Redirect/RedirectMatch (also inside a
+#    <Location>)"):
 #    a preflight they redirect fails in the browser. True only for the
 #    one-argument `Redirect` of a <Location> (mod_alias's translate hook);
 #    the two-argument form in a <Location>, and any Redirect/RedirectMatch in
 #    a <Directory> or .htaccess, run in mod_alias's fixups hook (MIDDLE),
 #    after mod_cors has answered the preflight 204. The actual request is
 #    redirected, so the rule is in force; the preflight is not. Either the
-#    order or the README is wrong; this test holds the README's promise,
+#    order or the manual is wrong; this test holds the manual's promise,
 #    the same one t/order_rewrite.t holds for per-directory [R].
 for my $c (['<Location> Redirect 302 path URL', '/review/loc/f.txt', 302],
            ['<Directory> RedirectMatch 301', '/review/dir/f.txt', 301]) {
@@ -78,7 +80,8 @@ for my $c (['<Location> Redirect 302 path URL', '/review/loc/f.txt', 302],
     $res = cors_request(GET => $h->url($path), $ORIGIN);
     is $res->code, $code, "$name: the actual request is redirected ($code)";
     $res = preflight($h->url($path), $ORIGIN, 'PUT');
-    is $res->code, $code, "$name: so is the preflight, as README says"
+    is $res->code, $code,
+        "$name: so is the preflight, as docs/how-it-works.md says"
         or diag $res->as_string;
 }
 $h->stop;

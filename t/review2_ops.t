@@ -6,14 +6,15 @@ use CorsHttpd;
 use CorsOps;
 
 # Review 2 of issue 10 (operations): defects found by a second review, each
-# checked against the README or the issue text. Private servers (labels,
-# restarts) and `apachectl -t -D DUMP_CORS`.
+# checked against the manual (docs/operations.md) or the issue text.
+# Private servers (labels, restarts) and `apachectl -t -D DUMP_CORS`.
 #   1. the counters' label of a long ServerName: one series per virtual host,
 #      the same before and after a graceful restart, with its port;
 #   2. a full restart sizes the counters for the new configuration and
 #      forgets the virtual hosts it no longer has; graceful restarts that
 #      add virtual hosts within and past the room (passes);
-#   3. the main server's label takes the first Listen (README, Counters);
+#   3. the main server's label takes the first Listen (docs/operations.md,
+#      Counters);
 #   4. CORS-Decision says what the note says on a CorsProtect refusal;
 #   5. the dump shows a <Proxy> section that has Cors directives.
 
@@ -120,8 +121,9 @@ EOF
     $h->stop;
 }
 
-# --- 2b: virtual hosts added by graceful restarts (README: room for twice
-# the first start's servers plus 16; past it, "(overflow)", shown only then)
+# --- 2b: virtual hosts added by graceful restarts (docs/operations.md: room
+# for twice the first start's servers plus 16; past it, "(overflow)", shown
+# only then)
 {
     my $p2 = CorsHttpd::free_port();
     my $base = <<"EOF";

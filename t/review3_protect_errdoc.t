@@ -1,12 +1,12 @@
 # Review 3: a refused write must never reach a proxied backend (issue 11,
-# README "CorsProtect": refused "before any handler, CGI or PHP script or
-# proxied backend sees it"). With an ErrorDocument 403 that is itself
+# docs/directives.md "CorsProtect": refused "before any handler, CGI or PHP
+# script or proxied backend sees it"). With an ErrorDocument 403 that is itself
 # proxied (a common set-up: the application renders its error pages),
 # httpd fetches the error page from the backend on an internal redirect
 # that shares the refused request's input: the POST's body used to go
 # with it. Now the backend sees only the error page's GET, without a body
 # (and, as with every remote ErrorDocument, the client gets the error
-# page's status: httpd's behaviour, documented in the README).
+# page's status: httpd's behaviour, documented in docs/directives.md).
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore);

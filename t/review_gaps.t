@@ -49,8 +49,9 @@ unlike $h->error_log_since($mark), qr/mod_cors: warning/,
 $h->stop;
 
 # ---- The static check merges a section over the top level it inherits
-# from, in both directions (README, CorsSupportsCredentials). Mutation: the
-# origin policy taken from the section itself instead of the merge.
+# from, in both directions (docs/directives.md, CorsSupportsCredentials).
+# Mutation: the origin policy taken from the section itself instead of the
+# merge.
 like config_error("Cors On\nCorsOrigins null\n<Location /api>\n"
                   . "CorsSupportsCredentials On\n</Location>"),
     qr/mod_cors: error: .*CorsSupportsCredentials On in <Location \/api> .*'null'/,
