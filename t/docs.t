@@ -10,6 +10,9 @@
 #   - every section of docs/directives.md with a reference table, or named
 #     like a directive, documents one of the command table. Catches a
 #     directive renamed or removed in the code but not in the manual;
+#   - each Default line says the default `apachectl -t -D DUMP_CORS`
+#     prints (cors_dump.c's cors_field_defaults). Catches a default changed
+#     in the code (and its dump) but not in the manual, or the reverse;
 #   - every relative link of README.md and docs/*.md points to a file of
 #     the tree, and every #anchor to a heading of that file (GitHub's
 #     slugs). Catches a moved file or a renamed heading. Links to the files
@@ -28,7 +31,7 @@ use File::Path qw(make_path remove_tree);
 use File::Spec::Functions qw(catfile catdir);
 use CorsDocs;
 
-plan tests => 12;
+plan tests => 15;
 
 my $top = dirname(dirname(abs_path(__FILE__)));
 
@@ -46,6 +49,11 @@ my @dir = CorsDocs::directive_problems($top);
 ok !@dir, 'every directive of the command table has a complete section in '
     . 'docs/directives.md, and every section there is a directive'
     or diag join "\n", @dir;
+
+my @def = CorsDocs::default_problems($top);
+ok !@def, 'every Default line of docs/directives.md says the default that '
+    . 'DUMP_CORS prints'
+    or diag join "\n", @def;
 
 my @files = CorsDocs::manual_files($top);
 ok( (grep { $_ eq 'docs/directives.md' } @files) && @files >= 5,
@@ -84,6 +92,9 @@ static const command_rec fake_cmds[] = {
     FAKE_FLAG("FakeThree", three),
     { NULL }
 };
+const char fake_off[] = "O" "ff";
+static const char *const cors_field_names[2] = { "FakeOne", "FakeThree" };
+static const char *const cors_field_defaults[2] = { "O" "n", fake_off };
 C
 put('docs/directives.md', <<'MD');
 # Directives
@@ -141,6 +152,13 @@ ok( (grep { /section 'FakeGone' documents no directive/ } @fp),
 ok !(grep { /FakeOne/ || /NotAHeading/ } @fp),
     'fake tree: a complete section and a code block raise nothing'
     or diag join "\n", @fp;
+
+is_deeply CorsDocs::dump_defaults($fake), { FakeOne => 'On', FakeThree => 'Off' },
+    'fake tree: the dump defaults are read, string constants and joined literals too';
+my @fd = CorsDocs::default_problems($fake);
+ok( @fd == 1 && $fd[0] =~ /Default of FakeOne \('none'\) does not say 'On'/,
+    'fake tree: a Default line that is not the dump\'s default is reported')
+    or diag join "\n", @fd;
 
 my @fl = CorsDocs::link_problems($fake, 'README.md');
 ok( (grep { /docs\/nowhere\.md: no file docs\/nowhere\.md/ } @fl),

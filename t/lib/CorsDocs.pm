@@ -9,6 +9,8 @@ package CorsDocs;
 #                             and the rows of their reference tables
 #   directive_problems($top)  a directive without a complete section, a
 #                             section for no directive
+#   default_problems($top)    a Default line that does not say the default
+#                             `apachectl -t -D DUMP_CORS` prints
 #   link_problems($top, @md)  relative links to missing files, #anchors to
 #                             missing headings (GitHub's heading slugs)
 #   slugs($file)              the anchors GitHub makes for a file's headings
@@ -136,6 +138,66 @@ sub directive_problems {
         next if $code{$name};
         push @problems, "docs/directives.md:$s->{line}: section '$name' documents no directive of the command table"
             if %{ $s->{rows} } || $name =~ /^Cors\w*$/;
+    }
+    return @problems;
+}
+
+# The defaults `apachectl -t -D DUMP_CORS` prints (cors_dump.c's
+# cors_field_names and cors_field_defaults, two arrays in one order), as
+# { directive => default }. A name in the defaults array stands for the
+# string constant of that name in the sources.
+sub dump_defaults {
+    my ($top) = @_;
+    my $all = join "\n", map { _slurp($_) } sort glob catfile($top, '*.c');
+    my %const;
+    while ($all =~ /\bconst\s+char\s+(\w+)\s*\[\]\s*=\s*((?:"(?:\\.|[^"\\])*"\s*)+);/g) {
+        my ($name, $lits) = ($1, $2);
+        $const{$name} = join '', $lits =~ /"((?:\\.|[^"\\])*)"/g;
+    }
+    my @arrays;
+    for my $array (qw(cors_field_names cors_field_defaults)) {
+        my ($body) = $all =~ /\b\Q$array\E\s*\[[^\]]*\]\s*=\s*\{(.*?)\};/s
+            or return {};
+        my @items;
+        # Items are separated by commas outside string literals; adjacent
+        # literals are one string, as in C.
+        for my $item (split /,(?=(?:[^"]*"[^"]*")*[^"]*$)/, $body) {
+            next unless $item =~ /\S/;
+            if ($item =~ /^\s*(\w+)\s*$/) {
+                push @items, $const{$1};
+            }
+            else {
+                push @items, join '', $item =~ /"((?:\\.|[^"\\])*)"/g;
+            }
+        }
+        push @arrays, \@items;
+    }
+    my ($names, $defaults) = @arrays;
+    return {} unless @$names && @$names == @$defaults;
+    return { map { $names->[$_] => $defaults->[$_] } 0 .. $#$names };
+}
+
+# Problems between the dump's defaults and the Default lines of
+# docs/directives.md: the first word of the dump's default ("On", "Off",
+# "204", "*", "none"; a method list without its commas) must be in the
+# Default line.
+sub default_problems {
+    my ($top) = @_;
+    my $file = catfile($top, 'docs', 'directives.md');
+    my $dump = dump_defaults($top);
+    return ("no defaults found in cors_dump.c") unless %$dump;
+    my ($sec) = directive_sections($file);
+    my @problems;
+    for my $d (sort keys %$dump) {
+        my $doc = $sec->{$d} && $sec->{$d}{rows}{Default};
+        next unless defined $doc;    # directive_problems() reports it
+        my $want = $dump->{$d};
+        $want = $want =~ /^\(?none/ ? 'none'
+              : $want =~ /,/        ? join(' ', split /,\s*/, $want)
+              : (split ' ', $want)[0];
+        (my $text = $doc) =~ s/\b\Q$d\E\b//g;    # "`CorsVaryHeader On`"
+        push @problems, "docs/directives.md: the Default of $d ('$doc') does not say '$want', the default DUMP_CORS prints"
+            unless $text =~ /(?<!\w)\Q$want\E(?!\w)/;
     }
     return @problems;
 }
