@@ -757,6 +757,15 @@ apr_status_t cors_engine_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     cors_decision d;
 
     ap_remove_output_filter(f);
+    /* 101 Switching Protocols: the client got that interim answer before
+     * this filter saw anything, and the request's real response goes out
+     * on the new protocol: after an h2c Upgrade it is HTTP/2 stream 1, a
+     * request of its own that this filter judges, notes and counts.  This
+     * request's headers never reach the client; judging it too would
+     * count one request twice. */
+    if (r->status == HTTP_SWITCHING_PROTOCOLS) {
+        return ap_pass_brigade(f->next, bb);
+    }
     if (st) {
         conf = st->resp_conf;
         req = st->resp_req;
