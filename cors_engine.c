@@ -671,7 +671,10 @@ int cors_engine_protect(request_rec *r)
      * error page would be handed it.  Without Content-Length and
      * Transfer-Encoding httpd's input filter sees no body; the
      * connection closes after the 403, so that the unread bytes are
-     * never taken for a next request. */
+     * never taken for a next request.  An HTTP/2 stream's connection is
+     * its own (mod_http2 marks every one closing already): the client's
+     * connection and its other streams go on, and mod_http2 ends the
+     * refused stream's unread body with RST_STREAM NO_ERROR. */
     apr_table_unset(r->headers_in, "Content-Length");
     apr_table_unset(r->headers_in, "Transfer-Encoding");
     r->connection->keepalive = AP_CONN_CLOSE;
