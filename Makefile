@@ -18,7 +18,8 @@ PCRE2_LIBS   = $(if $(PCRE2_CFLAGS),-lpcre2-8)
 # Debian packages installed by `make deps` (as root) when something is missing.
 # Add whatever a new test or the demo needs here.
 DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
-               gcc libc6-dev chromium firefox-esr wrk openssl python3-websockets
+               gcc libc6-dev chromium firefox-esr wrk openssl python3-websockets \
+               nghttp2-client libnss3-tools
 # Node.js and npm for t/browser.t's driver, each installed only where it
 # is missing: a Node.js from elsewhere, such as NodeSource's nodejs, which
 # bundles npm, conflicts with Debian's npm package.
@@ -102,7 +103,10 @@ endef
 # the two browsers t/browser.t drives (Debian's, never a downloaded build),
 # node and npm, wrk (t/ops_counters.t's load), openssl (the certificate of
 # t/browser_protect.t's https virtual host, made by t/TEST.PL) and Debian's
-# python3 with python3-websockets (t/browser_protect.t's WebSocket backend).
+# python3 with python3-websockets (t/browser_protect.t's WebSocket backend),
+# nghttp (nghttp2-client: t/http2.t's concurrent HTTP/2 streams) and certutil
+# (libnss3-tools: t/browser_http2.t's Firefox trusts the suite's test CA
+# through a certificate database in its profile).
 MISSING = missing=; \
 	command -v $(APXS) >/dev/null 2>&1     || missing="$$missing apxs"; \
 	[ -x $(HTTPD) ]                         || missing="$$missing $(HTTPD)"; \
@@ -112,6 +116,8 @@ MISSING = missing=; \
 	command -v curl >/dev/null 2>&1        || missing="$$missing curl"; \
 	command -v wrk >/dev/null 2>&1         || missing="$$missing wrk"; \
 	command -v openssl >/dev/null 2>&1     || missing="$$missing openssl"; \
+	command -v nghttp >/dev/null 2>&1      || missing="$$missing nghttp"; \
+	command -v certutil >/dev/null 2>&1    || missing="$$missing certutil"; \
 	/usr/bin/python3 -c 'import websockets' 2>/dev/null \
 	                                        || missing="$$missing python3-websockets"; \
 	[ -x /usr/bin/chromium ]                || missing="$$missing chromium"; \

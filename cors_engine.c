@@ -671,7 +671,10 @@ int cors_engine_protect(request_rec *r)
      * error page would be handed it.  Without Content-Length and
      * Transfer-Encoding httpd's input filter sees no body; the
      * connection closes after the 403, so that the unread bytes are
-     * never taken for a next request. */
+     * never taken for a next request.  An HTTP/2 stream's connection is
+     * its own (mod_http2 marks every one closing already): the client's
+     * connection and its other streams go on, and mod_http2 ends the
+     * refused stream's unread body with RST_STREAM NO_ERROR. */
     apr_table_unset(r->headers_in, "Content-Length");
     apr_table_unset(r->headers_in, "Transfer-Encoding");
     r->connection->keepalive = AP_CONN_CLOSE;
@@ -757,6 +760,15 @@ apr_status_t cors_engine_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     cors_decision d;
 
     ap_remove_output_filter(f);
+    /* 101 Switching Protocols: the client got that interim answer before
+     * this filter saw anything, and the request's real response goes out
+     * on the new protocol: after an h2c Upgrade it is HTTP/2 stream 1, a
+     * request of its own that this filter judges, notes and counts.  This
+     * request's headers never reach the client; judging it too would
+     * count one request twice. */
+    if (r->status == HTTP_SWITCHING_PROTOCOLS) {
+        return ap_pass_brigade(f->next, bb);
+    }
     if (st) {
         conf = st->resp_conf;
         req = st->resp_req;

@@ -16,7 +16,8 @@
 //                                                  // after that case ended
 //                      steps: [{name, api, url, method, headers, body,
 //                               credentials}]}],
-//             insecure_certs: bool}   // optional: accept any TLS certificate
+//             insecure_certs: bool,   // optional: accept any TLS certificate
+//             ca_file: path}          // optional: trust this CA (PEM)
 // A step is run by the page's window.corsCall(step) (or corsCallInSandbox),
 // whose answer is the step's result; except api "form" (t/browser_protect.t):
 // the driver opens the page in a tab of its own, calls the page's
@@ -26,6 +27,13 @@
 // text: the new document's text, cut to 2000 characters), then closes it.
 // insecure_certs (t/browser_protect.t, whose https virtual host has a
 // self-signed certificate): puppeteer's acceptInsecureCerts, both engines.
+// ca_file (t/browser_http2.t): the suite's test CA is trusted for real, as
+// an admin would install a private CA, so that certificate errors play no
+// part (Chromium does not cache responses with certificate errors): a
+// certificate database (NSS, certutil from libnss3-tools) with that CA is
+// made in the profile; Firefox reads it there, Chromium from
+// $HOME/.pki/nssdb, HOME being a folder of the profile.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,10 +61,21 @@ function withTimeout(promise, ms, what) {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+// With plan.ca_file: an NSS certificate database in dir that trusts it
+// as a CA for TLS servers.
+function trustCa(dir) {
+    fs.mkdirSync(dir, { recursive: true });
+    const db = `sql:${dir}`;
+    execFileSync('certutil', ['-N', '-d', db, '--empty-password'], { stdio: 'pipe' });
+    execFileSync('certutil', ['-A', '-d', db, '-n', 'mod_cors test CA', '-t', 'C,,',
+                              '-i', plan.ca_file], { stdio: 'pipe' });
+}
+
 function launchOptions(profile) {
     if (engine === 'chromium') {
         return {
             executablePath: '/usr/bin/chromium',
+            ...(plan.ca_file ? { env: { ...process.env, HOME: path.join(profile, 'home') } } : {}),
             headless: true,
             userDataDir: profile,
             timeout: LAUNCH_TIMEOUT_MS,
@@ -105,6 +124,10 @@ async function run() {
     let browser;
     try {
         let t0 = Date.now();
+        if (plan.ca_file) {
+            trustCa(engine === 'chromium'
+                ? path.join(profile, 'home', '.pki', 'nssdb') : profile);
+        }
         browser = await puppeteer.launch(launchOptions(profile));
         result.version = await withTimeout(browser.version(), STEP_TIMEOUT_MS, 'version');
         result.launchMs = Date.now() - t0;
