@@ -270,7 +270,8 @@ for my $engine (@ENGINES) {
     push @CHECKS, [ok => !$res->{error} && $res->{version},
         "$engine: started and drove the browser", $res->{error}];
     push @CHECKS, [is_deeply => $primed{$engine}, [],
-        "$engine: no-vary-cache: mod_cache serves the stored origin's answer, without Vary"];
+        "$engine: no-vary-cache: mod_cache serves the stored origin's answer, without Vary",
+        join "\n", @{ $primed{$engine} }];
 
     # The doc names the versions its messages were captured from: the
     # browser's major version must still be the doc's.
