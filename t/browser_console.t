@@ -17,6 +17,15 @@
 # origins, and fails when a captured message is not in the doc or a message
 # in the doc was not captured, printing both lists. It also fails when the
 # doc's engine versions no longer match the browsers' major versions.
+# The API's access log (t/logs/console_api_log) backs the doc's
+# explanations: which requests reached the server, with which status.
+#
+# What each assertion catches: "the console messages are the doc's" and
+# "the script sees": a browser or mod_cors change in any failure (tried:
+# CorsVaryHeader Off ignored, refused preflights passed to the handler,
+# Access-Control-Allow-Credentials sent without CorsSupportsCredentials,
+# and edits of the doc's messages); "the server got": a preflight answered
+# with another status, or an actual request sent after a failed preflight.
 #
 # A browser that is missing or does not start fails this file; it is never
 # skipped.
@@ -53,35 +62,41 @@ my $run = sprintf '%x%x', int time, $$;
 # %ORIGIN), path under /console/ (the case id ends it, so that every URL is
 # unique), api (fetch, the default, or xhr), method, headers, credentials;
 # location: the path the server redirects to; cached: the origin whose
-# answer the test stores in mod_cache first (no-vary-cache).
+# answer the test stores in mod_cache first (no-vary-cache); sent: what
+# the API's access log must show for the URL ("METHOD STATUS", in order),
+# which backs the doc's "What it means" (a refused preflight's status, the
+# actual request never sent after it).
 my @CASES = (
     # Not in CorsOrigins: the actual request is answered without
     # Access-Control-Allow-Origin.
-    { id => 'origin-refused',     page => 'evil', path => 'api/open/origin-refused' },
+    { id => 'origin-refused',     page => 'evil', path => 'api/open/origin-refused',
+      sent => ['GET 200'] },
     { id => 'origin-refused-xhr', page => 'evil', path => 'api/open/origin-refused-xhr',
-      api => 'xhr' },
+      api => 'xhr', sent => ['GET 200'] },
     # The preflight asks for X-Denied, which CorsAllowHeaders lacks: mod_cors
     # answers the preflight without any Access-Control-Allow-* header.
     { id => 'header-refused', page => 'app', path => 'api/open/header-refused',
-      headers => { 'X-Denied' => 'yes' } },
+      headers => { 'X-Denied' => 'yes' }, sent => ['OPTIONS 204'] },
     # The same for a method CorsMethods lacks.
     { id => 'method-refused', page => 'app', path => 'api/methods/method-refused',
-      method => 'DELETE' },
+      method => 'DELETE', sent => ['OPTIONS 204'] },
     # CorsSendWildcard On, and the page sends cookies.
     { id => 'credentials-wildcard', page => 'app', path => 'api/public/credentials-wildcard',
-      credentials => 'include' },
+      credentials => 'include', sent => ['GET 200'] },
     # The origin is allowed, but CorsSupportsCredentials is Off.
     { id => 'credentials-not-supported', page => 'app',
-      path => 'api/open/credentials-not-supported', credentials => 'include' },
+      path => 'api/open/credentials-not-supported', credentials => 'include',
+      sent => ['GET 200'] },
     # Basic auth on a path no Cors section covers: the preflight gets 401.
     { id => 'preflight-401', page => 'app', path => 'private/preflight-401',
-      headers => { Authorization => 'Bearer t0ken' } },
+      headers => { Authorization => 'Bearer t0ken' }, sent => ['OPTIONS 401'] },
     # Redirect /console/api/moved/ -> /console/api/open/.
     { id => 'preflight-redirect', page => 'app', path => 'api/moved/preflight-redirect',
-      location => 'api/open/preflight-redirect', method => 'PUT' },
+      location => 'api/open/preflight-redirect', method => 'PUT', sent => ['OPTIONS 302'] },
     # CorsVaryHeader Off behind mod_cache: app's answer, stored first, is
-    # served to other.
-    { id => 'no-vary-cache', page => 'other', path => 'novary/data.json', cached => 'app' },
+    # served to other (the test's two requests, then the browser's).
+    { id => 'no-vary-cache', page => 'other', path => 'novary/data.json', cached => 'app',
+      sent => ['GET 200', 'GET 200', 'GET 200'] },
 );
 my %CASE = map { $_->{id} => $_ } @CASES;
 
@@ -245,11 +260,23 @@ sub prime_cache {
     return @why;
 }
 
+my $api_log  = catfile($t_logs, 'console_api_log');
+my $log_mark = -s $api_log || 0;
 my %doc_of_run = %{ parse_doc($doc_file) };
 my (%results, %primed);
 for my $engine (@ENGINES) {
     $primed{$engine} = [prime_cache($engine)];
     $results{$engine} = run_engine($engine, plan_for($engine));
+}
+
+# The API's access log since the start: "path?query" -> ["METHOD STATUS", ...].
+my %LOG;
+if (open my $in, '<', $api_log) {
+    seek $in, $log_mark, 0;
+    while (<$in>) {
+        my ($method, $uri, $status) = split ' ';
+        push @{ $LOG{$uri} }, "$method $status";
+    }
 }
 
 # -------------------------------------------------------------- the checks
@@ -308,6 +335,9 @@ for my $engine (@ENGINES) {
         my @p    = placeholders($c, $engine);
 
         push @CHECKS, [ok => !$case->{error}, "$engine: $id: case ran", $case->{error}];
+        (my $uri = url_for($c->{path}, $engine)) =~ s{^\Q$API\E}{};
+        push @CHECKS, [is_deeply => $LOG{$uri} || [], $c->{sent},
+            "$engine: $id: the server got @{ $c->{sent} }"];
         push @CHECKS, [is => $call->{saw} ? "saw status $call->{status}" : $call->{error},
             $want->{script}{$engine} // '(no "The script sees" line in the doc)',
             "$engine: $id: the script sees what the doc says"];
