@@ -101,7 +101,9 @@ install: all
 # $(call apt_install,NAME,CHECK,PACKAGES): run the shell snippet in the
 # variable named CHECK, which lists in $$missing what is not there; if
 # anything is, install the packages in the variable named PACKAGES with
-# apt-get as root, or print the apt-get line and fail as another user.
+# apt-get as root (tools/apt-install.sh, which also disables again what the
+# packages' install scripts enabled in the system Apache, such as mod_perl),
+# or print the apt-get line and fail as another user.
 # Names, not values, because a check may hold commas.
 define apt_install
 @$($(2)); \
@@ -112,9 +114,7 @@ if [ "$$(id -u)" -ne 0 ]; then \
     echo "    apt-get install $($(3))" >&2; \
     exit 1; \
 fi; \
-export DEBIAN_FRONTEND=noninteractive; \
-apt-get update && \
-apt-get install -y --no-install-recommends $($(3)) || exit 1; \
+sh tools/apt-install.sh $(1) $($(3)) || exit 1; \
 $($(2)); \
 [ -z "$$missing" ] || { echo "make $(1): still missing after apt-get:$$missing" >&2; exit 1; }
 endef
