@@ -149,7 +149,7 @@ deps-packages:
 
 # No install scripts and no browser download: the tests use Debian's browsers.
 $(BROWSER_MODULES): t/browser/package.json t/browser/package-lock.json | deps-packages
-	cd t/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund
+	cd t/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier
 	@touch $@
 
 BENCH_MISSING = missing=; \
@@ -192,14 +192,15 @@ test: deps
 	fi; \
 	echo "make test: PASS"
 
-# The demo needs httpd, apxs and a compiler, nothing of the test
-# toolchain: no browser, no Node.js, no mod_perl (whose install script
-# would enable it in the system's Apache).
-DEMO_PACKAGES = apache2 apache2-dev gcc libc6-dev
+# The demo needs httpd, apxs and a compiler, and curl for the requests it
+# tells you to send; nothing of the test toolchain: no browser, no Node.js,
+# no mod_perl (whose install script would enable it in the system's Apache).
+DEMO_PACKAGES = apache2 apache2-dev gcc libc6-dev curl
 DEMO_MISSING = missing=; \
 	command -v $(APXS) >/dev/null 2>&1 || missing="$$missing apxs"; \
 	[ -x $(HTTPD) ]                     || missing="$$missing $(HTTPD)"; \
-	command -v cc >/dev/null 2>&1      || missing="$$missing cc"
+	command -v cc >/dev/null 2>&1      || missing="$$missing cc"; \
+	command -v curl >/dev/null 2>&1    || missing="$$missing curl"
 
 demo-deps:
 	$(call apt_install,demo,DEMO_MISSING,DEMO_PACKAGES)
