@@ -12,8 +12,19 @@ APXS_CFLAGS = -Wc,-Wall -Wc,-Wextra $(EXTRA_APXS_CFLAGS)
 # PCRE2 (httpd 2.4.53 and later; apxs says so), linked with the library it
 # calls rather than counting on httpd having loaded it. With an httpd on
 # PCRE1 it stays on ap_regexec().
+# pkg-config gives the flags where libpcre2-dev has its .pc file.
 PCRE2_CFLAGS = $(if $(findstring pcre2,$(shell $(APXS) -q PCRE_LIBS 2>/dev/null)),-DCORS_HAVE_PCRE2)
-PCRE2_LIBS   = $(if $(PCRE2_CFLAGS),-lpcre2-8)
+PCRE2_LIBS   = $(if $(PCRE2_CFLAGS),$(or $(shell pkg-config --libs libpcre2-8 2>/dev/null),-lpcre2-8))
+
+# The link flags apxs adds to every module (its LDFLAGS), less any -L that
+# names a file: Debian's httpd was configured with the PCRE2 library file as
+# its PCRE location, so apxs -q LDFLAGS has
+# -L/usr/lib/x86_64-linux-gnu/libpcre2-8.so.0, a search folder that is not
+# a folder. Only when there is such a -L is apxs given the cleaned LDFLAGS
+# (apxs -S); otherwise it uses its own.
+APXS_LDFLAGS_ALL = $(subst ;;, ,$(shell $(APXS) -q LDFLAGS NOTEST_LDFLAGS SH_LDFLAGS 2>/dev/null))
+APXS_LDFLAGS_BAD = $(foreach f,$(filter -L%,$(APXS_LDFLAGS_ALL)),$(if $(wildcard $(f:-L%=%)),$(if $(wildcard $(f:-L%=%)/.),,$(f))))
+APXS_LDFLAGS_FIX = $(if $(APXS_LDFLAGS_BAD),-S LDFLAGS="$(strip $(filter-out $(APXS_LDFLAGS_BAD),$(APXS_LDFLAGS_ALL)))")
 
 # Debian packages installed by `make deps` (as root) when something is missing.
 # Add whatever a new test or the demo needs here.
@@ -57,29 +68,43 @@ CORS_SOURCES = mod_cors.c cors_config.c cors_policy.c cors_engine.c \
                cors_stats.c cors_dump.c
 CORS_DEPS    = $(CORS_SOURCES) cors_private.h
 
+# The empty recipe keeps make from saying "Nothing to be done for 'all'"
+# when `make test` or `make demo` builds a module that is up to date.
 all: .libs/mod_cors.so
+	@:
 
 .libs/mod_cors.so: $(CORS_DEPS)
-	$(APXS) -c $(APXS_CFLAGS) $(PCRE2_CFLAGS) $(CORS_SOURCES) $(PCRE2_LIBS)
+	LTFLAGS=--silent $(APXS) -c $(APXS_LDFLAGS_FIX) $(APXS_CFLAGS) $(PCRE2_CFLAGS) $(CORS_SOURCES) $(PCRE2_LIBS)
 
 # Also drops cors.load and cors.conf into Debian's mods-available, where
 # there is one, so that `a2enmod cors` works.
 MODS_AVAILABLE ?= /etc/apache2/mods-available
 
+# The module is copied with install(1) rather than `apxs -i`: apxs -i runs
+# libtool --mode=install, which prints libtool's "Libraries have been
+# installed in ..." banner (advice about linking against shared libraries,
+# meaningless for a module) and ignores DESTDIR. The result is the same
+# file in apxs's LIBEXECDIR, mode 644.
 install: all
-	$(APXS) -i -n cors mod_cors.la
-	@if [ -d "$(DESTDIR)$(MODS_AVAILABLE)" ]; then \
+	@moddir=$$($(APXS) -q LIBEXECDIR) && [ -n "$$moddir" ] || \
+	    { echo "make install: apxs -q LIBEXECDIR gave no module folder" >&2; exit 1; }; \
+	install -d "$(DESTDIR)$$moddir" && \
+	install -m 644 .libs/mod_cors.so "$(DESTDIR)$$moddir/mod_cors.so" && \
+	echo "installed $(DESTDIR)$$moddir/mod_cors.so"
+	@set -e; if [ -d "$(DESTDIR)$(MODS_AVAILABLE)" ]; then \
 	    moddir=$$($(APXS) -q LIBEXECDIR); \
 	    sed "s|/usr/lib/apache2/modules|$$moddir|" conf/cors.load \
 	        > "$(DESTDIR)$(MODS_AVAILABLE)/cors.load"; \
 	    install -m 644 conf/cors.conf "$(DESTDIR)$(MODS_AVAILABLE)/cors.conf"; \
-	    echo "installed cors.load and cors.conf in $(MODS_AVAILABLE)"; \
+	    echo "installed cors.load and cors.conf in $(DESTDIR)$(MODS_AVAILABLE)"; \
 	fi
 
 # $(call apt_install,NAME,CHECK,PACKAGES): run the shell snippet in the
 # variable named CHECK, which lists in $$missing what is not there; if
 # anything is, install the packages in the variable named PACKAGES with
-# apt-get as root, or print the apt-get line and fail as another user.
+# apt-get as root (tools/apt-install.sh, which also disables again what the
+# packages' install scripts enabled in the system Apache, such as mod_perl),
+# or print the apt-get line and fail as another user.
 # Names, not values, because a check may hold commas.
 define apt_install
 @$($(2)); \
@@ -90,9 +115,7 @@ if [ "$$(id -u)" -ne 0 ]; then \
     echo "    apt-get install $($(3))" >&2; \
     exit 1; \
 fi; \
-export DEBIAN_FRONTEND=noninteractive; \
-apt-get update && \
-apt-get install -y --no-install-recommends $($(3)) || exit 1; \
+sh tools/apt-install.sh $(1) $($(3)) || exit 1; \
 $($(2)); \
 [ -z "$$missing" ] || { echo "make $(1): still missing after apt-get:$$missing" >&2; exit 1; }
 endef
@@ -132,7 +155,7 @@ deps-packages:
 
 # No install scripts and no browser download: the tests use Debian's browsers.
 $(BROWSER_MODULES): t/browser/package.json t/browser/package-lock.json | deps-packages
-	cd t/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund
+	cd t/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier
 	@touch $@
 
 BENCH_MISSING = missing=; \
@@ -155,10 +178,16 @@ bench: bench-deps
 # exits 0 when it refuses to run, and prints "Result: NOTESTS" when every
 # test was skipped. A test file skipped as a whole (missing module, ...)
 # also fails the run: nothing may be skipped silently.
+# Core files of a crashed httpd are allowed here (TEST_ULIMIT), where
+# Apache::Test would re-run itself under `ulimit -c unlimited` and print
+# that command line.
+TEST_ULIMIT = ulimit -c unlimited 2>/dev/null || ulimit -c "$$(ulimit -H -c)"; \
+	export APACHE_TEST_ULIMIT_SET=1
 test: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p t/logs
-	@perl t/TEST.PL -port $(TEST_PORT) $(TEST_ARGS) 2>&1 | tee $(TEST_LOG); rc=$${PIPESTATUS[0]}; \
+	@$(TEST_ULIMIT); \
+	perl t/TEST.PL -port $(TEST_PORT) $(TEST_ARGS) 2>&1 | tee $(TEST_LOG); rc=$${PIPESTATUS[0]}; \
 	if [ $$rc -ne 0 ] || ! grep -q '^Result: PASS' $(TEST_LOG); then \
 	    echo "make test: FAILED (exit $$rc; output in $(TEST_LOG), server log in t/logs/error_log)" >&2; \
 	    exit 1; \
@@ -169,14 +198,15 @@ test: deps
 	fi; \
 	echo "make test: PASS"
 
-# The demo needs httpd, apxs and a compiler, nothing of the test
-# toolchain: no browser, no Node.js, no mod_perl (whose install script
-# would enable it in the system's Apache).
-DEMO_PACKAGES = apache2 apache2-dev gcc libc6-dev
+# The demo needs httpd, apxs and a compiler, and curl for the requests it
+# tells you to send; nothing of the test toolchain: no browser, no Node.js,
+# no mod_perl (whose install script would enable it in the system's Apache).
+DEMO_PACKAGES = apache2 apache2-dev gcc libc6-dev curl
 DEMO_MISSING = missing=; \
 	command -v $(APXS) >/dev/null 2>&1 || missing="$$missing apxs"; \
 	[ -x $(HTTPD) ]                     || missing="$$missing $(HTTPD)"; \
-	command -v cc >/dev/null 2>&1      || missing="$$missing cc"
+	command -v cc >/dev/null 2>&1      || missing="$$missing cc"; \
+	command -v curl >/dev/null 2>&1    || missing="$$missing curl"
 
 demo-deps:
 	$(call apt_install,demo,DEMO_MISSING,DEMO_PACKAGES)
@@ -263,7 +293,8 @@ asan-build: $(ASAN_BUILD)/mod_cors.so
 
 test-asan: deps fuzz-deps
 	@$(MAKE) --no-print-directory asan-build
-	@ASAN_CC=$(ASAN_CC) sh t/asan-run.sh $(ASAN_BUILD) $(ASAN_LOGS) \
+	@$(TEST_ULIMIT); \
+	ASAN_CC=$(ASAN_CC) sh t/asan-run.sh $(ASAN_BUILD) $(ASAN_LOGS) \
 	    $(ASAN_TEST_LOG) -port $(TEST_PORT) $(TEST_ARGS)
 
 # `make soak`: a private httpd (event MPM) under wrk's mixed traffic with
