@@ -17,7 +17,8 @@ PCRE2_LIBS   = $(if $(PCRE2_CFLAGS),-lpcre2-8)
 # Debian packages installed by `make deps` (as root) when something is missing.
 # Add whatever a new test or the demo needs here.
 DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
-               gcc libc6-dev chromium firefox-esr wrk openssl python3-websockets
+               gcc libc6-dev chromium firefox-esr wrk openssl python3-websockets \
+               php-fpm libapache2-mod-wsgi-py3 python3-flask python3-flask-cors
 # Node.js and npm for t/browser.t's driver, each installed only where it
 # is missing: a Node.js from elsewhere, such as NodeSource's nodejs, which
 # bundles npm, conflicts with Debian's npm package.
@@ -101,7 +102,9 @@ endef
 # the two browsers t/browser.t drives (Debian's, never a downloaded build),
 # node and npm, wrk (t/ops_counters.t's load), openssl (the certificate of
 # t/browser_protect.t's https virtual host, made by t/TEST.PL) and Debian's
-# python3 with python3-websockets (t/browser_protect.t's WebSocket backend).
+# python3 with python3-websockets (t/browser_protect.t's WebSocket backend),
+# php-fpm (t/php_fpm.t starts its own pool; Debian names the binary
+# php-fpmX.Y), mod_wsgi, Flask and Flask-CORS (t/wsgi_*.t).
 MISSING = missing=; \
 	command -v $(APXS) >/dev/null 2>&1     || missing="$$missing apxs"; \
 	[ -x $(HTTPD) ]                         || missing="$$missing $(HTTPD)"; \
@@ -113,6 +116,11 @@ MISSING = missing=; \
 	command -v openssl >/dev/null 2>&1     || missing="$$missing openssl"; \
 	/usr/bin/python3 -c 'import websockets' 2>/dev/null \
 	                                        || missing="$$missing python3-websockets"; \
+	ls /usr/sbin/php-fpm[0-9]* >/dev/null 2>&1 || missing="$$missing php-fpm"; \
+	[ -e "$$($(APXS) -q LIBEXECDIR 2>/dev/null)/mod_wsgi.so" ] \
+	                                        || missing="$$missing mod_wsgi"; \
+	/usr/bin/python3 -c 'import flask, flask_cors' 2>/dev/null \
+	                                        || missing="$$missing python3-flask/python3-flask-cors"; \
 	[ -x /usr/bin/chromium ]                || missing="$$missing chromium"; \
 	[ -x /usr/bin/firefox-esr ]             || missing="$$missing firefox-esr"; \
 	command -v node >/dev/null 2>&1        || missing="$$missing node"; \
