@@ -175,7 +175,45 @@ my @ROWS = (
       want => $BLOCKP },
 );
 
-plan tests => CorsWsgi::compare_tests(\@ROWS) + 6, need_module('cors');
+plan tests => CorsWsgi::compare_tests(\@ROWS) + 6 + 12, need_module('cors');
+
+# --- The judge itself (t/lib/CorsFetch.pm), on made-up answers: a judge
+# that let everything through would make every row above meaningless.
+{
+    require HTTP::Response;
+    my $r = sub { my $res = HTTP::Response->new(shift);
+                  $res->push_header(splice @_, 0, 2) while @_; $res };
+    my $o = 'https://a.example';
+    ok +(CorsFetch::cors_check($r->(200, 'Access-Control-Allow-Origin' => '*'), $o, 0))[0],
+        'judge: * passes without credentials';
+    ok !(CorsFetch::cors_check($r->(200, 'Access-Control-Allow-Origin' => '*',
+        'Access-Control-Allow-Credentials' => 'true'), $o, 1))[0],
+        'judge: * fails with credentials';
+    ok !(CorsFetch::cors_check($r->(200, 'Access-Control-Allow-Origin' => $o,
+        'Access-Control-Allow-Origin' => $o), $o, 0))[0],
+        'judge: two ACAO lines fail';
+    ok !(CorsFetch::cors_check($r->(200, 'Access-Control-Allow-Origin' => $o), $o, 1))[0],
+        'judge: credentials without ACAC true fail';
+    ok !(CorsFetch::cors_check($r->(200, 'Access-Control-Allow-Origin' => "$o/"), $o, 0))[0],
+        'judge: an origin with a trailing slash fails';
+    my $pre = sub { my ($cred, $method, $unsafe, @h) = @_;
+        (CorsFetch::preflight_check($r->(204, 'Access-Control-Allow-Origin' => $o,
+            'Access-Control-Allow-Credentials' => 'true', @h), $o, $cred, $method, $unsafe))[0] };
+    ok $pre->(0, 'PUT', [], 'Access-Control-Allow-Methods' => '*'),
+        'judge: ACAM * covers PUT without credentials';
+    ok !$pre->(1, 'PUT', [], 'Access-Control-Allow-Methods' => '*'),
+        'judge: ACAM * does not cover PUT with credentials';
+    ok !$pre->(0, 'PATCH', [], 'Access-Control-Allow-Methods' => 'patch'),
+        'judge: methods compare byte for byte';
+    ok $pre->(0, 'POST', ['x-a'], 'Access-Control-Allow-Headers' => '*'),
+        'judge: ACAH * covers a custom header without credentials';
+    ok !$pre->(0, 'POST', ['authorization'], 'Access-Control-Allow-Headers' => '*'),
+        'judge: ACAH * never covers authorization';
+    ok !$pre->(0, 'POST', ['x-a'], 'Access-Control-Allow-Headers' => 'x-b'),
+        'judge: a header not listed fails';
+    ok !(CorsFetch::preflight_check($r->(404, 'Access-Control-Allow-Origin' => $o), $o, 0, 'PUT', []))[0],
+        'judge: a preflight answered 404 fails';
+}
 
 my $mod = CorsWsgi::server(
     name => 'wsgi_modcors', python_path => [$APP_DIR], config => $APACHE,
