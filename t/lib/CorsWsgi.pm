@@ -48,7 +48,7 @@ sub server {
     }
     my $path = join ':', $dir, @{ $opt{python_path} || [] };
     my $deploy = $opt{deploy} // <<"EOF";
-WSGIDaemonProcess $name processes=1 threads=4 python-path=$path display-name=%{GROUP}
+WSGIDaemonProcess $name processes=1 threads=4 home=$dir python-path=$path display-name=%{GROUP}
 WSGIProcessGroup $name
 WSGIApplicationGroup %{GLOBAL}
 WSGIPassAuthorization On
@@ -65,7 +65,28 @@ WSGIDontWriteBytecode On
 WSGIRestrictEmbedded On
 EOF
     $h->start;
+    wait_for_app($h);
     return $h;
+}
+
+# The daemon process imports the application on the first request; a
+# daemon that cannot start (a bad python-path, a home directory it cannot
+# enter) makes every request wait for httpd's Timeout. Wait here, with
+# short requests, until the application answers (any status below 500:
+# an unknown URL is Flask's 404), and die with the error_log otherwise.
+sub wait_for_app {
+    my ($h) = @_;
+    require LWP::UserAgent;
+    my $ua = LWP::UserAgent->new(timeout => 5);
+    my $until = time + 40;
+    my $res;
+    while (time < $until) {
+        $res = $ua->get($h->url('/cors-wsgi-probe'));
+        return if $res->code < 500;
+        sleep 1;
+    }
+    die "CorsWsgi " . $h->name . ": the application does not answer ("
+      . $res->status_line . "):\n" . $h->error_log_tail(30);
 }
 
 # documented($phrase) -> whether the manual says it: README.md or any
