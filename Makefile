@@ -30,7 +30,8 @@ APXS_LDFLAGS_FIX = $(if $(APXS_LDFLAGS_BAD),-S LDFLAGS="$(strip $(filter-out $(A
 # Add whatever a new test or the demo needs here.
 DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
                gcc libc6-dev chromium firefox-esr wrk openssl python3-websockets \
-               nghttp2-client libnss3-tools
+               nghttp2-client libnss3-tools \
+               php-fpm libapache2-mod-wsgi-py3 python3-flask python3-flask-cors
 # Node.js and npm for t/browser.t's driver, each installed only where it
 # is missing: a Node.js from elsewhere, such as NodeSource's nodejs, which
 # bundles npm, conflicts with Debian's npm package.
@@ -129,7 +130,9 @@ endef
 # python3 with python3-websockets (t/browser_protect.t's WebSocket backend),
 # nghttp (nghttp2-client: t/http2.t's concurrent HTTP/2 streams) and certutil
 # (libnss3-tools: t/browser_http2.t's Firefox trusts the suite's test CA
-# through a certificate database in its profile).
+# through a certificate database in its profile),
+# php-fpm (t/php_fpm.t starts its own pool; Debian names the binary
+# php-fpmX.Y), mod_wsgi, Flask and Flask-CORS (t/wsgi_*.t).
 MISSING = missing=; \
 	command -v $(APXS) >/dev/null 2>&1     || missing="$$missing apxs"; \
 	[ -x $(HTTPD) ]                         || missing="$$missing $(HTTPD)"; \
@@ -143,6 +146,11 @@ MISSING = missing=; \
 	command -v certutil >/dev/null 2>&1    || missing="$$missing certutil"; \
 	/usr/bin/python3 -c 'import websockets' 2>/dev/null \
 	                                        || missing="$$missing python3-websockets"; \
+	ls /usr/sbin/php-fpm[0-9]* >/dev/null 2>&1 || missing="$$missing php-fpm"; \
+	[ -e "$$($(APXS) -q LIBEXECDIR 2>/dev/null)/mod_wsgi.so" ] \
+	                                        || missing="$$missing mod_wsgi"; \
+	/usr/bin/python3 -c 'import flask, flask_cors' 2>/dev/null \
+	                                        || missing="$$missing python3-flask/python3-flask-cors"; \
 	[ -x /usr/bin/chromium ]                || missing="$$missing chromium"; \
 	[ -x /usr/bin/firefox-esr ]             || missing="$$missing firefox-esr"; \
 	command -v node >/dev/null 2>&1        || missing="$$missing node"; \
