@@ -131,7 +131,7 @@ put('README.md', <<'MD');
 
 [ok](docs/directives.md#fakeone) [ok too](#fake)
 [missing file](docs/nowhere.md) [missing anchor](docs/directives.md#faketwo)
-[pending](docs/console-messages.md) `[in code](docs/nowhere-either.md)`
+[pending](docs/packaging.md) `[in code](docs/nowhere-either.md)`
 [web](https://example.com/x.md)
 MD
 
