@@ -26,6 +26,17 @@ APXS_LDFLAGS_ALL = $(subst ;;, ,$(shell $(APXS) -q LDFLAGS NOTEST_LDFLAGS SH_LDF
 APXS_LDFLAGS_BAD = $(foreach f,$(filter -L%,$(APXS_LDFLAGS_ALL)),$(if $(wildcard $(f:-L%=%)),$(if $(wildcard $(f:-L%=%)/.),,$(f))))
 APXS_LDFLAGS_FIX = $(if $(APXS_LDFLAGS_BAD),-S LDFLAGS="$(strip $(filter-out $(APXS_LDFLAGS_BAD),$(APXS_LDFLAGS_ALL)))")
 
+# The version has one source: the first entry of debian/changelog. The
+# module logs its upstream part at startup (LogLevel info), the package
+# carries all of it. sed when dpkg-dev is not installed. A Debian version
+# holds no blank or quote, so it can be quoted as a C string: once for
+# the shell of apxs (which runs the compiler through one), once for ours.
+DEB_VERSION := $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null \
+                 || sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null)
+CORS_VERSION := $(shell echo '$(DEB_VERSION)' | sed 's/^[0-9]*://; s/-[^-]*$$//')
+APXS_VERSION_CFLAGS = $(if $(CORS_VERSION),'-DCORS_VERSION=\"$(CORS_VERSION)\"')
+CC_VERSION_CFLAGS   = $(if $(CORS_VERSION),'-DCORS_VERSION="$(CORS_VERSION)"')
+
 # Debian packages installed by `make deps` (as root) when something is missing.
 # Add whatever a new test or the demo needs here.
 DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
@@ -61,13 +72,14 @@ export BENCH_QUICK BENCH_DURATION BENCH_ROUNDS BENCH_CONNECTIONS \
        BENCH_OUT
 
 .PHONY: all install clean deps deps-packages test demo demo-deps fuzz fuzz-deps \
-        fuzz-build test-asan asan-build soak bench bench-deps
+        fuzz-build test-asan asan-build soak bench bench-deps deb deb-deps \
+        test-deb test-deb-deps
 
 # mod_cors.c is the glue; the cors_*.c files are its parts, sharing
 # cors_private.h (see the comment at the top of each).
 CORS_SOURCES = mod_cors.c cors_config.c cors_policy.c cors_engine.c \
                cors_stats.c cors_dump.c
-CORS_DEPS    = $(CORS_SOURCES) cors_private.h
+CORS_DEPS    = $(CORS_SOURCES) cors_private.h $(wildcard debian/changelog)
 
 # The empty recipe keeps make from saying "Nothing to be done for 'all'"
 # when `make test` or `make demo` builds a module that is up to date.
@@ -75,7 +87,7 @@ all: .libs/mod_cors.so
 	@:
 
 .libs/mod_cors.so: $(CORS_DEPS)
-	LTFLAGS=--silent $(APXS) -c $(APXS_LDFLAGS_FIX) $(APXS_CFLAGS) $(PCRE2_CFLAGS) $(CORS_SOURCES) $(PCRE2_LIBS)
+	LTFLAGS=--silent $(APXS) -c $(APXS_LDFLAGS_FIX) $(APXS_CFLAGS) $(PCRE2_CFLAGS) $(APXS_VERSION_CFLAGS) $(CORS_SOURCES) $(PCRE2_LIBS)
 
 # Also drops cors.load and cors.conf into Debian's mods-available, where
 # there is one, so that `a2enmod cors` works.
@@ -294,7 +306,8 @@ $(ASAN_BUILD)/mod_cors.so: $(CORS_DEPS)
 	$(ASAN_CC) -shared -fPIC -g -O1 -Wall -Wextra \
 	    -Wno-missing-field-initializers -Wno-null-pointer-subtraction \
 	    $(ASAN_FLAGS) -I$$($(APXS) -q INCLUDEDIR) \
-	    $$(apr-1-config --includes --cppflags) $(PCRE2_CFLAGS) $(CORS_SOURCES) -o $@ \
+	    $$(apr-1-config --includes --cppflags) $(PCRE2_CFLAGS) $(CC_VERSION_CFLAGS) \
+	    $(CORS_SOURCES) -o $@ \
 	    $(PCRE2_LIBS)
 
 asan-build: $(ASAN_BUILD)/mod_cors.so
@@ -319,6 +332,92 @@ soak: deps
 	@$(MAKE) --no-print-directory all
 	$(call apt_install,soak,SOAK_MISSING,SOAK_PACKAGES)
 	SOAK_SECONDS=$(SOAK_SECONDS) HTTPD=$(HTTPD) /usr/bin/python3 soak/soak.py
+
+# ---------------------------------------------------------- the package
+# `make deb`: the Debian package libapache2-mod-cors, built the Debian
+# way (debian/: debhelper, dh_apache2) in build/deb/ from an orig tarball
+# of the tree's files (tracked and untracked-but-not-ignored, as they are
+# on disk: what you test is what gets packaged) without debian/, which
+# goes into the source package's debian.tar.xz, then checked by lintian
+# (its default profile; any error or warning fails). Leaves
+# build/libapache2-mod-cors_VERSION_ARCH.deb; the source package, the
+# .changes and the -dbgsym package stay in build/deb/. See
+# docs/packaging.md.
+DEB_PACKAGE = libapache2-mod-cors
+DEB_ARCH   := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_BUILD   = build/deb
+DEB_FILE    = build/$(DEB_PACKAGE)_$(DEB_VERSION)_$(DEB_ARCH).deb
+DEB_SRCDIR  = $(DEB_BUILD)/$(DEB_PACKAGE)-$(CORS_VERSION)
+DEB_ORIG    = $(DEB_BUILD)/$(DEB_PACKAGE)_$(CORS_VERSION).orig.tar.xz
+DEB_CHANGES = $(DEB_BUILD)/$(DEB_PACKAGE)_$(DEB_VERSION)_$(DEB_ARCH).changes
+# Rebuilt when a file of the tree changes.
+DEB_INPUTS := $(wildcard $(shell git ls-files 2>/dev/null) debian/* debian/*/*)
+# The tree's files, NUL-separated, for the orig tarball.
+DEB_TREE_FILES = if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	    git ls-files -z --cached --others --exclude-standard \
+	    | perl -0ne 'chomp; print "$$_\0" if -f'; \
+	else \
+	    find . \( -name .git -o -name .libs -o -path ./build -o -path ./fuzz/build \
+	               -o -path ./t/logs -o -path ./t/state -o -path ./bench/out \
+	               -o -name node_modules \) -prune -o -type f \
+	           ! -name '*.o' ! -name '*.lo' ! -name '*.slo' ! -name '*.la' \
+	           -printf '%P\0'; \
+	fi
+
+# What dpkg-buildpackage needs (build-essential: dpkg-checkbuilddeps
+# asks for it) and lintian, by Debian package name.
+DEB_BUILD_PACKAGES = build-essential debhelper dpkg-dev fakeroot lintian \
+                     apache2-dev libpcre2-dev xz-utils
+DEB_MISSING = missing=; \
+	for p in $(DEB_BUILD_PACKAGES); do \
+	    dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null | grep -qx installed \
+	        || missing="$$missing $$p"; \
+	done
+
+deb-deps:
+	$(call apt_install,deb,DEB_MISSING,DEB_BUILD_PACKAGES)
+
+deb: deb-deps
+	@$(MAKE) --no-print-directory $(DEB_FILE)
+
+$(DEB_FILE): $(DEB_INPUTS)
+	@[ -n "$(CORS_VERSION)" ] || { echo "make deb: no version in debian/changelog" >&2; exit 1; }
+	rm -rf $(DEB_BUILD) $(wildcard build/$(DEB_PACKAGE)_*.deb)
+	mkdir -p $(DEB_BUILD)
+	@echo "make deb: $(DEB_ORIG) from the tree's files"
+	@set -o pipefail; $(DEB_TREE_FILES) | perl -0ne 'print unless m{^debian/}' \
+	| LC_ALL=C tar --create --null --files-from=- \
+	    --sort=name --mtime=@$$(dpkg-parsechangelog -S Timestamp) \
+	    --owner=0 --group=0 --numeric-owner \
+	    --transform='s,^,$(DEB_PACKAGE)-$(CORS_VERSION)/,S' | xz -6 > $(DEB_ORIG)
+	tar -xf $(DEB_ORIG) -C $(DEB_BUILD)
+	@set -o pipefail; $(DEB_TREE_FILES) | perl -0ne 'print if m{^debian/}' \
+	| tar --create --null --files-from=- | tar -x -C $(DEB_SRCDIR)
+	cd $(DEB_SRCDIR) && dpkg-buildpackage --no-sign
+	@echo "make deb: lintian $(DEB_CHANGES)"
+	lintian --fail-on error,warning $(DEB_CHANGES)
+	cp $(DEB_BUILD)/$(notdir $(DEB_FILE)) $@
+	@echo "make deb: built $@ (lintian: no errors, no warnings)"
+
+# `make test-deb` (root only): installs the package into this machine's
+# Apache with apt-get, runs debian/tests/module against it, purges it and
+# checks that nothing is left; /etc/apache2 and the apache2 service end
+# as they were, also after a failure (see debian/test-deb). Refuses to
+# run over an installed libapache2-mod-cors or a mod_cors installed by
+# hand (make install).
+TEST_DEB_PACKAGES = apache2 curl perl
+TEST_DEB_MISSING = missing=; \
+	for p in $(TEST_DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null | grep -qx installed \
+	        || missing="$$missing $$p"; \
+	done
+
+test-deb-deps:
+	@[ "$$(id -u)" -eq 0 ] || { echo "make test-deb: must run as root: it installs and purges $(DEB_PACKAGE) in this machine's Apache" >&2; exit 1; }
+	$(call apt_install,test-deb,TEST_DEB_MISSING,TEST_DEB_PACKAGES)
+
+test-deb: test-deb-deps deb
+	sh debian/test-deb $(DEB_FILE)
 
 # Also stops a test server left running by an interrupted run. Apache::Test
 # generates t/conf/X from t/conf/X.in, plus httpd.conf, mime.types and

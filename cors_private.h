@@ -315,6 +315,14 @@ typedef struct {
     cors_slot *slot;                   /* NULL: no counters (apachectl -t) */
 } cors_srv_conf;
 
+/* The release, logged at startup.  Its one source is debian/changelog:
+ * the Makefile passes the upstream part of its version as a string
+ * (-DCORS_VERSION="1.1.0").  Builds that do not pass it, such as the
+ * fuzz harnesses, which include the sources, say so. */
+#ifndef CORS_VERSION
+#define CORS_VERSION "unknown"
+#endif
+
 /* The process-pool key of the flag that says the start's second read
  * of the configuration is over (cors_config.c, mod_cors.c). */
 #define CORS_STARTED_KEY "mod_cors-started"

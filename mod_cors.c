@@ -80,7 +80,12 @@ static int cors_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 }
 
 /* After the second read of a start, startup messages are said again on
- * the reads of restarts (see cors_startup_say_now). */
+ * the reads of restarts (see cors_startup_say_now).
+ * The version line is said once per start, restart or graceful restart:
+ * post_config runs once per read of the configuration with the main
+ * server (never per virtual host); the first read of a start, which
+ * ends in CREATE_PRE_CONFIG, and `apachectl -t` are left out.  It tells
+ * an admin which build the server loaded (the package's version). */
 static int cors_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
@@ -89,6 +94,10 @@ static int cors_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_CONFIG) {
         apr_pool_userdata_set((void *)1, CORS_STARTED_KEY, NULL,
                               s->process->pool);
+        if (ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_NORMAL) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                         "mod_cors/%s loaded", CORS_VERSION);
+        }
     }
     return cors_stats_init(ptemp, s);
 }
