@@ -15,9 +15,7 @@
 #     in the code (and its dump) but not in the manual, or the reverse;
 #   - every relative link of README.md and docs/*.md points to a file of
 #     the tree, and every #anchor to a heading of that file (GitHub's
-#     slugs). Catches a moved file or a renamed heading. Links to the files
-#     other branches of issue 12 are adding are allowed (the list
-#     @CorsDocs::PENDING, to delete after the merge).
+#     slugs). Catches a moved file or a renamed heading.
 # And the checks' own test: on a made-up tree with one directive missing
 # from the manual, a section for a directive the code does not have, a
 # link to a missing file and an anchor to a missing heading, each must
@@ -63,13 +61,6 @@ my @links = CorsDocs::link_problems($top, @files);
 ok !@links, 'every relative link and anchor of README.md and docs/*.md '
     . 'points to an existing file and heading'
     or diag join "\n", @links;
-
-# A pending file that exists now is checked like the others; say so, so
-# that the allowance is removed.
-for my $p (@CorsDocs::PENDING) {
-    diag "$p exists now: remove it from \@CorsDocs::PENDING (t/lib/CorsDocs.pm)"
-        if -e catfile($top, $p);
-}
 
 # ------------------------------------------------------- the checks' own test
 my $fake = catdir(Apache::Test::vars('t_logs'), 'docs_fake');
@@ -131,7 +122,7 @@ put('README.md', <<'MD');
 
 [ok](docs/directives.md#fakeone) [ok too](#fake)
 [missing file](docs/nowhere.md) [missing anchor](docs/directives.md#faketwo)
-[pending](docs/packaging.md) `[in code](docs/nowhere-either.md)`
+`[in code](docs/nowhere-either.md)`
 [web](https://example.com/x.md)
 MD
 
@@ -168,7 +159,7 @@ ok( (grep { /#faketwo: docs\/directives\.md has no heading/ } @fl),
     'fake tree: an anchor to a missing heading is reported')
     or diag join "\n", @fl;
 is scalar(@fl), 2,
-    'fake tree: nothing else is reported (good links, a pending file, code, web)'
+    'fake tree: nothing else is reported (good links, code, web)'
     or diag join "\n", @fl;
 
 remove_tree($fake);

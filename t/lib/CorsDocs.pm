@@ -19,16 +19,6 @@ use warnings;
 use File::Basename qw(dirname);
 use File::Spec::Functions qw(catfile canonpath abs2rel rel2abs);
 
-# ---------------------------------------------------------------------------
-# Files that other branches of issue 12 are adding right now: links to them
-# are allowed although the files are not in this tree yet. Once they are
-# (after the merge), a file here is checked like any other; then delete the
-# name, or this whole list, so that removing the file is caught again.
-our @PENDING = qw(
-    docs/packaging.md
-);
-# ---------------------------------------------------------------------------
-
 # The rows every directive section must have, in the Apache manual's style.
 our @REQUIRED_ROWS = qw(Description Syntax Default Context);
 
@@ -237,7 +227,6 @@ sub _links {
 # Problems of the links in the given Markdown files (relative to $top).
 sub link_problems {
     my ($top, @files) = @_;
-    my %pending = map { canonpath($_) => 1 } @PENDING;
     my (%slug_cache, @problems);
     for my $rel (@files) {
         my $file = catfile($top, $rel);
@@ -250,8 +239,7 @@ sub link_problems {
                 : $file;
             my $in_tree = canonpath(abs2rel($abs, $top));
             if (!-e $abs) {
-                push @problems, "$rel:$n: link to $target: no file $in_tree"
-                    unless $pending{$in_tree};
+                push @problems, "$rel:$n: link to $target: no file $in_tree";
                 next;
             }
             next unless defined $anchor && length $anchor;
