@@ -19,7 +19,7 @@ use CorsTest;
 use JSON::PP ();
 use MIME::Base64 qw(encode_base64);
 use File::Spec::Functions qw(catfile);
-use POSIX qw(WNOHANG);
+use CorsBrowser;
 use Time::HiRes qw(time sleep);
 
 my @ENGINES = qw(chromium firefox);
@@ -461,57 +461,12 @@ sub plan_for {
     return { hosts => \@HOSTS, cases => \@cases };
 }
 
-# Runs the driver for one engine; returns its result (or one saying why
-# there is none). Never waits more than $limit seconds.
+# Runs the driver for one engine (t/lib/CorsBrowser.pm), never longer
+# than 150 s.
 sub run_engine {
     my ($engine, $plan) = @_;
-    my $base = catfile($t_logs, "browser_$engine");
-    my ($plan_file, $out_file, $log_file) = map { "$base.$_" } qw(plan.json result.json log);
-    unlink $out_file;
-    open my $fh, '>', $plan_file or die "$plan_file: $!";
-    print $fh JSON::PP->new->pretty->canonical->encode($plan);
-    close $fh;
-
-    my $limit = 150;
-    my $t0 = time;
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        open STDOUT, '>', $log_file or die "$log_file: $!";
-        open STDERR, '>&', \*STDOUT or die "stderr: $!";
-        # Not die on failure: the child must not go on as a copy of this test.
-        exec('node', $driver, $engine, $plan_file, $out_file)
-            or print "exec node: $!\n";
-        POSIX::_exit(127);
-    }
-    my $status;
-    while (1) {
-        my $done = waitpid $pid, WNOHANG;
-        if ($done == $pid) { $status = $?; last }
-        if (time - $t0 > $limit) {
-            kill TERM => $pid;
-            sleep 2;
-            kill KILL => $pid;
-            waitpid $pid, 0;
-            $status = "killed after $limit s";
-            last;
-        }
-        sleep 0.2;
-    }
-    my $elapsed = time - $t0;
-    my $result = -s $out_file
-        ? eval { local $/; open my $in, '<', $out_file or die; JSON::PP::decode_json(<$in>) }
-        : undef;
-    $result ||= { error => 'no result file' };
-    if ($status) {
-        $result->{error} //= '';
-        $result->{error} .= " (driver exit status $status)";
-    }
-    $result->{seconds} = $elapsed;
-    if ($result->{error}) {
-        my $log = do { local $/; open my $in, '<', $log_file; <$in> // '' };
-        $result->{error} .= "\ndriver output:\n$log" if length $log;
-    }
-    return $result;
+    return CorsBrowser::run($driver, $engine, $plan,
+        catfile($t_logs, "browser_$engine"), 150);
 }
 
 my $log_mark = -s $api_log || 0;

@@ -25,7 +25,7 @@ use Apache::Test qw(-withtestmore);
 use CorsTest;
 use JSON::PP ();
 use File::Spec::Functions qw(catfile);
-use POSIX qw(WNOHANG);
+use CorsBrowser;
 use Time::HiRes qw(time sleep);
 
 my @ENGINES = qw(chromium firefox);
@@ -126,59 +126,15 @@ sub plan_for {
     };
 }
 
-# Starts the driver for one engine; returns what finish_engine needs.
-# Both engines run at once: the file takes as long as the slower one.
+# Both engines run at once (t/lib/CorsBrowser.pm): the file takes as long
+# as the slower one, never longer than 75 s.
 sub start_engine {
     my ($engine, $plan) = @_;
-    my $base = catfile($t_logs, "http2_$engine");
-    my ($plan_file, $out_file, $log_file) = map { "$base.$_" } qw(plan.json result.json log);
-    unlink $out_file;
-    open my $fh, '>', $plan_file or die "$plan_file: $!";
-    print $fh JSON::PP->new->pretty->canonical->encode($plan);
-    close $fh;
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        open STDOUT, '>', $log_file or die "$log_file: $!";
-        open STDERR, '>&', \*STDOUT or die "stderr: $!";
-        exec('node', $driver, $engine, $plan_file, $out_file) or print "exec node: $!\n";
-        POSIX::_exit(127);
-    }
-    return { pid => $pid, out => $out_file, log => $log_file, t0 => time };
+    return CorsBrowser::start($driver, $engine, $plan,
+        catfile($t_logs, "http2_$engine"));
 }
 
-# Waits for the driver, never longer than $limit seconds from its start;
-# returns its result, or one that says why there is none.
-sub finish_engine {
-    my ($run) = @_;
-    my $limit = 75;
-    my $status;
-    while (1) {
-        if (waitpid($run->{pid}, WNOHANG) == $run->{pid}) { $status = $?; last }
-        if (time - $run->{t0} > $limit) {
-            kill TERM => $run->{pid};
-            sleep 2;
-            kill KILL => $run->{pid};
-            waitpid $run->{pid}, 0;
-            $status = "killed after $limit s";
-            last;
-        }
-        sleep 0.2;
-    }
-    my $result = -s $run->{out}
-        ? eval { local $/; open my $in, '<', $run->{out} or die; JSON::PP::decode_json(<$in>) }
-        : undef;
-    $result ||= { error => 'no result file' };
-    if ($status) {
-        $result->{error} //= '';
-        $result->{error} .= " (driver exit status $status)";
-    }
-    $result->{seconds} = time - $run->{t0};
-    if ($result->{error}) {
-        my $out = do { local $/; open my $in, '<', $run->{log}; <$in> // '' };
-        $result->{error} .= "\ndriver output:\n$out" if length $out;
-    }
-    return $result;
-}
+sub finish_engine { return CorsBrowser::finish($_[0], 75) }
 
 # ------------------------------------------------------------------ the run
 my $mark = -s $log || 0;

@@ -24,6 +24,7 @@ use Apache::Test qw(-withtestmore);
 use CorsTest;
 use JSON::PP ();
 use File::Spec::Functions qw(catfile);
+use CorsBrowser;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 
@@ -376,53 +377,12 @@ sub plan_for {
     };
 }
 
-# Runs the driver for one engine (as t/browser.t does), never longer than
-# $limit seconds; returns its result, or one that says why there is none.
+# Runs the driver for one engine (t/lib/CorsBrowser.pm), never longer
+# than 60 s.
 sub run_engine {
     my ($engine, $plan) = @_;
-    my $base = catfile($t_logs, "protect_$engine");
-    my ($plan_file, $out_file, $log_file) = map { "$base.$_" } qw(plan.json result.json log);
-    unlink $out_file;
-    open my $fh, '>', $plan_file or die "$plan_file: $!";
-    print $fh JSON::PP->new->pretty->canonical->encode($plan);
-    close $fh;
-
-    my $limit = 60;
-    my $t0 = time;
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        open STDOUT, '>', $log_file or die "$log_file: $!";
-        open STDERR, '>&', \*STDOUT or die "stderr: $!";
-        exec('node', $driver, $engine, $plan_file, $out_file) or print "exec node: $!\n";
-        POSIX::_exit(127);
-    }
-    my $status;
-    while (1) {
-        if (waitpid($pid, WNOHANG) == $pid) { $status = $?; last }
-        if (time - $t0 > $limit) {
-            kill TERM => $pid;
-            sleep 2;
-            kill KILL => $pid;
-            waitpid $pid, 0;
-            $status = "killed after $limit s";
-            last;
-        }
-        sleep 0.2;
-    }
-    my $result = -s $out_file
-        ? eval { local $/; open my $in, '<', $out_file or die; JSON::PP::decode_json(<$in>) }
-        : undef;
-    $result ||= { error => 'no result file' };
-    if ($status) {
-        $result->{error} //= '';
-        $result->{error} .= " (driver exit status $status)";
-    }
-    $result->{seconds} = time - $t0;
-    if ($result->{error}) {
-        my $log = do { local $/; open my $in, '<', $log_file; <$in> // '' };
-        $result->{error} .= "\ndriver output:\n$log" if length $log;
-    }
-    return $result;
+    return CorsBrowser::run($driver, $engine, $plan,
+        catfile($t_logs, "protect_$engine"), 60);
 }
 
 # ---------------------------------------------------- the WebSocket backend
