@@ -235,11 +235,16 @@ static const char *cors_compile_regex(cmd_parms *cmd, const char *arg,
     ap_regex_t *re = ap_pregcomp(cmd->pool, anchored, AP_REG_ICASE);
 
     if (!re) {
+        /* The example fits the directive: an origin pattern means nothing
+         * to CorsAllowHeadersMatch, which sees header names. */
+        int origins = !strcmp(cmd->cmd->name, "CorsOriginsMatch");
+
         return cors_cmd_error(cmd, apr_psprintf(
             cmd->pool, "%s: '%s' is not a valid regular expression; write "
-            "a PCRE pattern for the whole value, e.g. "
-            "\"https://[a-z0-9-]+\\.example\\.com\" (it is anchored at "
-            "both ends and case-insensitive)", cmd->cmd->name, arg));
+            "a PCRE pattern for the whole value, e.g. \"%s\" (it is "
+            "anchored at both ends and case-insensitive)", cmd->cmd->name,
+            arg, origins ? "https://[a-z0-9-]+\\.example\\.com"
+                         : "x-myapp-[a-z-]+"));
     }
     if (!*list) {
         *list = apr_array_make(cmd->pool, 2, sizeof(cors_regex));
@@ -988,9 +993,14 @@ static int cors_check_section(cors_check_ctx *ctx, const cors_dir_conf *own,
         return 0;
     }
     if (o && cors_policy_open(o)) {
+        /* Name the directive that opened it: '*' and 'null' come from
+         * CorsOrigins, a match-all regex from CorsOriginsMatch. */
+        const char *by = (o->match_all && !o->any) ? "CorsOriginsMatch"
+                                                   : "CorsOrigins";
+
         cors_credentials_error(ctx, merged, apr_psprintf(
-            ctx->p, "with an origin policy that allows %s (CorsOrigins in "
-            "%s)%s", o->match_all ? "any origin" : "the origin 'null'",
+            ctx->p, "with an origin policy that allows %s (%s in %s)%s",
+            o->match_all ? "any origin" : "the origin 'null'", by,
             o->where, o->match_all ? "" : "; any web site can send 'null' "
             "from a sandboxed iframe"));
         return 1;

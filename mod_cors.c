@@ -144,7 +144,7 @@ static const command_rec cors_cmds[] = {
     CORS_FLAG_CMD("CorsVaryHeader", vary,
                   "On to add Vary: Origin where the answer depends on it"),
     CORS_FLAG_CMD("CorsAllowPrivateNetwork", private_network,
-                  "On to allow Private Network Access preflights"),
+                  "On to allow Private Network Access preflights (legacy)"),
     AP_INIT_TAKE1("CorsPreflightStatus", cors_cmd_CorsPreflightStatus, NULL,
                   OR_FILEINFO, "Status of answered preflights: 200 or 204"),
     AP_INIT_TAKE1("CorsProtect", cors_cmd_CorsProtect,

@@ -105,7 +105,11 @@ tailpid=
 
 # shellcheck disable=SC2317  # called through trap
 cleanup() {
-    trap - EXIT INT TERM HUP
+    # Ignored, not reset: a second Ctrl-C while httpd stops (an impatient
+    # user, or a terminal that sends it twice) would otherwise kill this
+    # script before the rm and leave the temporary folder behind.
+    trap '' INT TERM HUP
+    trap - EXIT
     if [ -n "$tailpid" ]; then
         kill "$tailpid" 2>/dev/null
     fi

@@ -171,6 +171,14 @@ rejects 'CorsAllowHeadersMatch (', 'CorsAllowHeadersMatch (',
 rejects 'CorsAllowHeadersMatch x-[a-', 'CorsAllowHeadersMatch x-[a-',
     CorsAllowHeadersMatch => 'x-[a-', qr/regular expression|regex/;
 passes 'CorsAllowHeadersMatch x-custom-.*', 'CorsAllowHeadersMatch x-custom-.*';
+# The fix it suggests is a header-name pattern, not the origin pattern of
+# CorsOriginsMatch (catches one example text shared by both directives).
+rejects 'CorsAllowHeadersMatch error suggests a header pattern',
+    'CorsAllowHeadersMatch x-[a-', CorsAllowHeadersMatch => 'x-[a-',
+    qr/e\.g\. "x-myapp-\[a-z-\]\+"/, qr/\A(?!.*example)/s;
+rejects 'CorsOriginsMatch error suggests an origin pattern',
+    'CorsOriginsMatch https://[a-', CorsOriginsMatch => 'https://[a-',
+    qr/e\.g\. "https:\/\/\[a-z0-9-\]\+\\\.example/;
 
 # ------------------------------------------------------ CorsExposeHeaders
 rejects 'CorsExposeHeaders "X Total"', 'CorsExposeHeaders "X Total"',
@@ -241,6 +249,15 @@ rejects 'credentials + CorsOriginsMatch .*',
 rejects 'credentials + CorsOriginsMatch https?://.*',
     loc('CorsOriginsMatch https?://.*', 'CorsSupportsCredentials On'),
     CorsSupportsCredentials => 'On', @cred_fix;
+# The error names the directive that opened the policy: CorsOriginsMatch
+# for a match-all regex, CorsOrigins for '*' (catches a message that
+# always says CorsOrigins, and one that always says CorsOriginsMatch).
+rejects 'credentials + match-all regex: the error names CorsOriginsMatch',
+    loc('CorsSupportsCredentials On', 'CorsOriginsMatch .*'),
+    CorsSupportsCredentials => 'On', qr/allows any origin \(CorsOriginsMatch in /;
+rejects 'credentials + CorsOrigins *: the error names CorsOrigins',
+    loc('CorsSupportsCredentials On', 'CorsOrigins *'),
+    CorsSupportsCredentials => 'On', qr/allows any origin \(CorsOrigins in /;
 rejects 'credentials with no CorsOrigins anywhere in the server',
     loc('Cors On', 'CorsSupportsCredentials On'),
     CorsSupportsCredentials => 'On', @cred_fix;
