@@ -33,12 +33,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
+import { STEP_TIMEOUT_MS, withTimeout, launchOptions, main } from './launch.mjs';
 
 const [engine, planFile, resultFile] = process.argv.slice(2);
 const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
 
-const LAUNCH_TIMEOUT_MS = 30000;
-const STEP_TIMEOUT_MS = 15000;
 const RUN_TIMEOUT_MS = 60000;
 // Console messages may arrive after the call that caused them has ended:
 // at the end, wait until none has come for QUIET_MS (at most SETTLE_MS).
@@ -46,56 +45,6 @@ const QUIET_MS = 1000;
 const SETTLE_MS = 5000;
 
 const result = { engine, version: null, error: null, cases: {}, messages: [] };
-function save() {
-    fs.writeFileSync(resultFile, JSON.stringify(result, null, 1));
-}
-
-function withTimeout(promise, ms, what) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// The same browser set-up as t/browser/driver.mjs (see the comments there).
-function launchOptions(profile) {
-    if (engine === 'chromium') {
-        return {
-            executablePath: '/usr/bin/chromium',
-            headless: true,
-            userDataDir: profile,
-            timeout: LAUNCH_TIMEOUT_MS,
-            protocolTimeout: STEP_TIMEOUT_MS,
-            args: [
-                '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic',
-                '--disable-background-networking', '--disable-component-update',
-                '--disable-sync',
-                '--host-resolver-rules=MAP *.example.test 127.0.0.1',
-                '--disable-features=HttpsUpgrades',
-            ],
-        };
-    }
-    if (engine === 'firefox') {
-        return {
-            browser: 'firefox',
-            protocol: 'webDriverBiDi',
-            executablePath: '/usr/bin/firefox-esr',
-            headless: true,
-            userDataDir: profile,
-            timeout: LAUNCH_TIMEOUT_MS,
-            protocolTimeout: STEP_TIMEOUT_MS,
-            extraPrefsFirefox: {
-                'network.dns.localDomains': plan.hosts.join(','),
-                'dom.security.https_first': false,
-                'dom.security.https_first_schemeless': false,
-                'dom.security.https_only_mode': false,
-                'network.proxy.type': 0,
-            },
-        };
-    }
-    throw new Error(`unknown engine '${engine}' (chromium or firefox)`);
-}
 
 let currentCase = null;
 let lastMessageAt = 0;
@@ -104,11 +53,11 @@ function record(m) {
     lastMessageAt = Date.now();
 }
 
-async function run() {
+async function run(save) {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), `mod_cors-console-${engine}-`));
     let browser;
     try {
-        browser = await puppeteer.launch(launchOptions(profile));
+        browser = await puppeteer.launch(launchOptions(engine, plan, profile));
         result.version = await withTimeout(browser.version(), STEP_TIMEOUT_MS, 'version');
 
         if (engine === 'firefox') {
@@ -176,18 +125,4 @@ async function run() {
     }
 }
 
-const watchdog = setTimeout(() => {
-    result.error = `whole run took more than ${RUN_TIMEOUT_MS} ms`;
-    save();
-    process.exit(3);
-}, RUN_TIMEOUT_MS);
-
-try {
-    await run();
-    save();
-    clearTimeout(watchdog);
-} catch (e) {
-    result.error = `${engine}: ${e && e.stack || e}`;
-    save();
-    process.exit(2);
-}
+await main(engine, result, resultFile, RUN_TIMEOUT_MS, run);

@@ -33,102 +33,25 @@
 // certificate database (NSS, certutil from libnss3-tools) with that CA is
 // made in the profile; Firefox reads it there, Chromium from
 // $HOME/.pki/nssdb, HOME being a folder of the profile.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
+import { STEP_TIMEOUT_MS, withTimeout, launchOptions, main } from './launch.mjs';
 
 const [engine, planFile, resultFile] = process.argv.slice(2);
 const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
 
-// Every browser step has a bound, so a hang fails the test instead of
-// blocking CI. The whole run has one too, in case something ignores these.
-const LAUNCH_TIMEOUT_MS = 30000;
-const STEP_TIMEOUT_MS = 15000;
 const RUN_TIMEOUT_MS = 120000;
 
 const result = { engine, version: null, error: null, cases: {} };
-function save() {
-    fs.writeFileSync(resultFile, JSON.stringify(result, null, 1));
-}
 
-function withTimeout(promise, ms, what) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// With plan.ca_file: an NSS certificate database in dir that trusts it
-// as a CA for TLS servers.
-function trustCa(dir) {
-    fs.mkdirSync(dir, { recursive: true });
-    const db = `sql:${dir}`;
-    execFileSync('certutil', ['-N', '-d', db, '--empty-password'], { stdio: 'pipe' });
-    execFileSync('certutil', ['-A', '-d', db, '-n', 'mod_cors test CA', '-t', 'C,,',
-                              '-i', plan.ca_file], { stdio: 'pipe' });
-}
-
-function launchOptions(profile) {
-    if (engine === 'chromium') {
-        return {
-            executablePath: '/usr/bin/chromium',
-            ...(plan.ca_file ? { env: { ...process.env, HOME: path.join(profile, 'home') } } : {}),
-            headless: true,
-            userDataDir: profile,
-            timeout: LAUNCH_TIMEOUT_MS,
-            protocolTimeout: STEP_TIMEOUT_MS,
-            acceptInsecureCerts: !!plan.insecure_certs,
-            args: [
-                // The machine notes' flags for Chromium as root on a closed
-                // network (puppeteer adds --headless and --user-data-dir).
-                '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic',
-                '--disable-background-networking', '--disable-component-update',
-                '--disable-sync',
-                // The page and API host names, all on the test server
-                // (*.other.test: t/browser_protect.t's other site).
-                '--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP *.other.test 127.0.0.1',
-                // Plain http to our names, never an upgrade attempt to https.
-                '--disable-features=HttpsUpgrades',
-            ],
-        };
-    }
-    if (engine === 'firefox') {
-        return {
-            browser: 'firefox',
-            protocol: 'webDriverBiDi',
-            executablePath: '/usr/bin/firefox-esr',
-            headless: true,
-            userDataDir: profile,
-            timeout: LAUNCH_TIMEOUT_MS,
-            protocolTimeout: STEP_TIMEOUT_MS,
-            acceptInsecureCerts: !!plan.insecure_certs,
-            extraPrefsFirefox: {
-                // The page and API host names, all on 127.0.0.1.
-                'network.dns.localDomains': plan.hosts.join(','),
-                // Plain http to our names, never an upgrade attempt to https.
-                'dom.security.https_first': false,
-                'dom.security.https_first_schemeless': false,
-                'dom.security.https_only_mode': false,
-                'network.proxy.type': 0,
-            },
-        };
-    }
-    throw new Error(`unknown engine '${engine}' (chromium or firefox)`);
-}
-
-async function run() {
+async function run(save) {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), `mod_cors-${engine}-`));
     let browser;
     try {
         let t0 = Date.now();
-        if (plan.ca_file) {
-            trustCa(engine === 'chromium'
-                ? path.join(profile, 'home', '.pki', 'nssdb') : profile);
-        }
-        browser = await puppeteer.launch(launchOptions(profile));
+        browser = await puppeteer.launch(launchOptions(engine, plan, profile));
         result.version = await withTimeout(browser.version(), STEP_TIMEOUT_MS, 'version');
         result.launchMs = Date.now() - t0;
 
@@ -205,18 +128,4 @@ async function run() {
     }
 }
 
-const watchdog = setTimeout(() => {
-    result.error = `whole run took more than ${RUN_TIMEOUT_MS} ms`;
-    save();
-    process.exit(3);
-}, RUN_TIMEOUT_MS);
-
-try {
-    await run();
-    save();
-    clearTimeout(watchdog);
-} catch (e) {
-    result.error = `${engine}: ${e && e.stack || e}`;
-    save();
-    process.exit(2);
-}
+await main(engine, result, resultFile, RUN_TIMEOUT_MS, run);
