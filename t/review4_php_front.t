@@ -21,6 +21,9 @@
 # headers (some in lower case, as PHP frameworks and HTTP/2 backends do)
 # and answers OPTIONS itself, as Laravel's HandleCors does; every run is
 # appended to a runs file, so the test sees whether a request reached PHP.
+# Two of the cases are sent over HTTP/2 too (h2c, curl): mod_http2 builds
+# the response head itself, from headers_out and err_headers_out (where
+# mod_proxy_fcgi puts a script's headers).
 #
 # Private servers (t/lib/CorsHttpd.pm, t/lib/CorsPhpFpm.pm).
 # Mutations caught: Access-Control-* names of the response compared with
@@ -46,8 +49,8 @@ my @WIRINGS = (
     ['/di', 'DirectoryIndex',           '/di/api/users/'],
 );
 my $PER = 40;
-plan tests => 2 + $PER * @WIRINGS + 2,
-    need_module(qw(cors proxy proxy_fcgi rewrite dir headers));
+plan tests => 2 + $PER * @WIRINGS + 6 + 2,
+    need_module(qw(cors proxy proxy_fcgi rewrite dir headers http2));
 
 my $APP  = 'https://app.example.com';
 my $EVIL = 'https://evil.example';
@@ -157,7 +160,7 @@ CONF
 
 my $httpd = CorsHttpd->new(
     name => 'review4_php_front',
-    modules => [qw(cors mime dir rewrite headers proxy proxy_fcgi)],
+    modules => [qw(cors mime dir rewrite headers proxy proxy_fcgi http2)],
     document_root => $docs,
     config => <<"CONF");
 <Directory "$docs">
@@ -185,6 +188,8 @@ my $httpd = CorsHttpd->new(
 </Directory>
 Header always set Access-Control-Allow-Origin "*"
 Header always merge Vary "Accept-Encoding"
+# h2c too: mod_http2 builds the response head itself.
+Protocols h2c http/1.1
 $policy
 CONF
 $httpd->start;
@@ -293,6 +298,32 @@ for my $w (@WIRINGS) {
         "$how, Cors Off: GET keeps the Header always set * (mod_cors stays out)";
     is vary_origin($res), 0, "$how, Cors Off: no Vary: Origin from mod_cors";
     is scalar(header_values($res, $ACAC)), 0, "$how, Cors Off: no ACAC";
+}
+
+# --- The same over HTTP/2 (h2c with prior knowledge, curl): PHP's own
+# headers (in err_headers_out, where mod_proxy_fcgi puts a script's) and
+# the Header always set * must not survive mod_http2's response head.
+sub h2 {
+    my ($path, $origin) = @_;
+    my @cmd = ('curl', '-sS', '--http2-prior-knowledge', '-o', '/dev/null',
+               '-D', '-', '-H', "Origin: $origin", url($path));
+    open my $c, '-|', @cmd or die "curl: $!";
+    my @lines = map { s/\r?\n\z//r } <$c>;
+    close $c;
+    my ($status) = ($lines[0] // '') =~ m{^HTTP/2 (\d+)};
+    return { status => $status // 0,
+             cors => [sort grep { /^access-control-/i } @lines],
+             vary => [sort map { lc } map { split /\s*,\s*/ } map { /^vary:\s*(.*)$/i ? $1 : () } @lines] };
+}
+for my $c (['/rw/api/lower', 'rewrite, lower-case headers'], ['/fb/api/own', 'FallbackResource, own headers']) {
+    my ($path, $what) = @$c;
+    my $r = h2($path, $APP);
+    is $r->{status}, 200, "HTTP/2, $what: 200";
+    is_deeply $r->{cors},
+        [sort "access-control-allow-origin: $APP", 'access-control-allow-credentials: true',
+              'access-control-expose-headers: X-Route'],
+        "HTTP/2, $what: one line each, mod_cors's";
+    is_deeply $r->{vary}, ['accept-encoding', 'origin'], "HTTP/2, $what: Vary: Origin once";
 }
 
 $httpd->stop;
