@@ -8,6 +8,7 @@ package CorsWsgi;
 #       wsgi   => "from app import app as application\n",
 #       python_path => [$dir, ...],          # besides that directory
 #       config => $apache_text,              # e.g. the <Location> with Cors On
+#       modules => [qw(auth_basic ...)],     # besides cors and wsgi
 #   );                                       # started; stop with $h->stop
 #
 # deploy => TEXT replaces the default mod_wsgi lines (WSGIDaemonProcess
@@ -37,7 +38,8 @@ sub server {
     # Dies when mod_wsgi.so is missing: the test fails, it never skips.
     my $h = CorsHttpd->new(
         name    => $name,
-        modules => [qw(cors wsgi)],
+        # More modules (auth_basic, ...) where a test needs them.
+        modules => ['cors', @{ $opt{modules} || [] }, 'wsgi'],
         config  => 'placeholder',
     );
     my $dir = $h->dir;
