@@ -48,6 +48,9 @@ if (!$pid) {
     $ENV{DEMO_API_PORT}  = $api_port;
     $ENV{DEMO_PAGE_PORT} = $page_port;
     $ENV{MOD_CORS}       = CorsTest::module_under_test();
+    # The suite's httpd: under make test-asan, the wrapper that preloads
+    # the sanitizer runtime the module under test needs.
+    $ENV{HTTPD}          = Apache::Test::vars('httpd');
     exec 'bash', $run or die "exec bash $run: $!";
 }
 
