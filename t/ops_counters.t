@@ -282,7 +282,7 @@ sub write_lua {
                   @$headers) . "\r\n\r\n")
     } grep { !@only || $only{ $_->[0] } } @KINDS;
     my $file = $h->log_file($name // 'ops.lua');
-    CorsHttpd::write_file($file, <<"EOF");
+    CorsTest::write_file($file, <<"EOF");
 -- written by t/ops_counters.t
 local RAW = { @{[ join ",\n  ", @raw ]} }
 local threads = {}

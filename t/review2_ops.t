@@ -32,7 +32,7 @@ sub metrics {
 sub write_and {
     my ($h, $how, $config) = @_;
     $h->{config} = $config;
-    CorsHttpd::write_file($h->conf_file, $h->config_text);
+    CorsTest::write_file($h->conf_file, $h->config_text);
     $h->$how;
 }
 

@@ -196,7 +196,7 @@ sub start {
     my $attempts = 5;
     for my $try (1 .. $attempts) {
         $self->{port} = free_port();
-        write_file($self->{conf_file}, $self->config_text);
+        CorsTest::write_file($self->{conf_file}, $self->config_text);
         my $mark = $self->error_log_mark;
         my ($rc, $out) = $self->httpd_cmd('start');
         $self->{start_output} = $out;
@@ -212,9 +212,7 @@ sub start {
         $self->{pid} = $self->wait_pid_file
             or die "CorsHttpd $self->{name}: no live pid in "
                  . "$self->{pid_file}:\n$out" . $self->error_log_tail;
-        $RUNNING{refaddr $self} = $self;
-        weaken $RUNNING{refaddr $self};
-        install_signal_handlers();
+        track($self);
         $self->wait_answering
             or die "CorsHttpd $self->{name}: not answering on "
                  . $self->hostport . ":\n" . $self->error_log_tail;
@@ -243,7 +241,7 @@ sub stop {
         wait_gone(5, @pids);
         warn "CorsHttpd $self->{name}: had to SIGKILL the server\n";
     }
-    delete $RUNNING{refaddr $self};
+    untrack($self);
     delete $self->{pid};
     return $gone;
 }
@@ -383,13 +381,6 @@ sub free_port {
     return $port;
 }
 
-sub write_file {
-    my ($file, $text) = @_;
-    open my $fh, '>', $file or die "open $file: $!";
-    print $fh $text;
-    close $fh or die "close $file: $!";
-}
-
 # ------------------------------------------------------------------ logs
 
 sub log_file { catfile($_[0]{dir}, $_[1] // 'error_log') }
@@ -435,6 +426,20 @@ sub hook_order {
 
 # --------------------------------------------------- stopping at the end
 
+# track($process) / untrack($process): a started process (a CorsHttpd, or
+# another helper's, such as CorsPhpFpm's php-fpm: anything with a stop
+# method) is stopped by stop_all() at the end of the test file, or when it
+# is killed by a signal, if the test has not stopped it. Weak references:
+# an object the test drops is stopped by its DESTROY instead.
+sub track {
+    my ($process) = @_;
+    $RUNNING{refaddr $process} = $process;
+    weaken $RUNNING{refaddr $process};
+    install_signal_handlers();
+}
+
+sub untrack { delete $RUNNING{refaddr $_[0]} }
+
 sub stop_all {
     for my $h (grep { defined } values %RUNNING) {
         eval { $h->stop };
@@ -442,15 +447,16 @@ sub stop_all {
     }
 }
 
-# Killed by a signal: stop the servers, then die of that signal as before.
+# Killed by a signal: stop the processes, then do what the signal did
+# before: the test's own handler, or die of it.
 my $handlers_set;
 sub install_signal_handlers {
     return if $handlers_set++;
     for my $sig (qw(INT TERM HUP QUIT)) {
         my $old = $SIG{$sig};
-        next if defined $old && $old ne 'DEFAULT' && $old ne '';
         $SIG{$sig} = sub {
             stop_all();
+            return $old->(@_) if ref $old eq 'CODE';
             $SIG{$sig} = 'DEFAULT';
             kill $sig, $$;
         };

@@ -1,8 +1,9 @@
 package CorsPhpFpm;
 # A private php-fpm for a test file: its own config, pool on a Unix socket,
 # pid file and logs, all in t/logs/php-fpm/ (or another directory under
-# t/logs). Started by the test, stopped by it: stop(), DESTROY, an END
-# block and INT/TERM/HUP/QUIT handlers, also when the test dies half-way.
+# t/logs). Started by the test, stopped by it: stop(), DESTROY, or the
+# clean-up CorsHttpd::track() gives every helper's process (the end of the
+# test file, INT/TERM/HUP/QUIT), also when the test dies half-way.
 # Never touches the system's php-fpm service or /etc/php.
 #
 #   my $fpm = CorsPhpFpm->new(env => { CORS_PHP_RUNS => $file })->start;
@@ -18,13 +19,13 @@ use strict;
 use warnings;
 
 use Apache::Test ();
+use CorsHttpd ();
+use CorsTest ();
 use File::Path qw(make_path);
 use File::Spec::Functions qw(catfile catdir);
 use POSIX ();
-use Scalar::Util qw(weaken refaddr);
 use Time::HiRes ();
 
-my %RUNNING;
 
 # binary() -> the php-fpm to run: $ENV{PHP_FPM} if set, else the newest
 # /usr/sbin/php-fpmX.Y (Debian names it after the PHP version), else
@@ -125,7 +126,7 @@ sub config_text {
 sub start {
     my ($self) = @_;
     die "CorsPhpFpm: already running\n" if $self->{pid};
-    write_file($self->{conf}, $self->config_text);
+    CorsTest::write_file($self->{conf}, $self->config_text);
     my @cmd = ($self->{binary}, '-n', '-F', '-O', '-y', $self->{conf},
                '-p', $self->{dir});
     my $pid = fork // die "CorsPhpFpm: fork: $!\n";
@@ -139,9 +140,7 @@ sub start {
         exec @cmd or POSIX::_exit(127);
     }
     $self->{pid} = $pid;
-    $RUNNING{refaddr $self} = $self;
-    weaken $RUNNING{refaddr $self};
-    install_signal_handlers();
+    CorsHttpd::track($self);
     my $until = Time::HiRes::time() + $self->{timeout};
     until (-S $self->{socket}) {
         if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
@@ -189,7 +188,7 @@ sub stop {
     my $until = Time::HiRes::time() + 5;
     Time::HiRes::sleep(0.05) while grep({ kill 0, $_ } @kids)
                                    && Time::HiRes::time() < $until;
-    delete $RUNNING{refaddr $self};
+    CorsHttpd::untrack($self);
     delete $self->{pid};
     unlink $self->{socket};
     return $gone;
@@ -239,41 +238,6 @@ sub wait_child {
         Time::HiRes::sleep(0.05);
     }
     return 0;
-}
-
-sub write_file {
-    my ($file, $text) = @_;
-    open my $fh, '>', $file or die "open $file: $!";
-    print $fh $text;
-    close $fh or die "close $file: $!";
-}
-
-sub stop_all {
-    for my $f (grep { defined } values %RUNNING) {
-        eval { $f->stop };
-        warn $@ if $@;
-    }
-}
-
-my $handlers_set;
-sub install_signal_handlers {
-    return if $handlers_set++;
-    for my $sig (qw(INT TERM HUP QUIT)) {
-        # Chained before a handler already there (CorsHttpd's, the
-        # test's), which then does what it did.
-        my $old = $SIG{$sig};
-        $SIG{$sig} = sub {
-            stop_all();
-            return $old->(@_) if ref $old eq 'CODE';
-            $SIG{$sig} = 'DEFAULT';
-            kill $sig, $$;
-        };
-    }
-}
-
-END {
-    local ($?, $@);
-    stop_all();
 }
 
 1;

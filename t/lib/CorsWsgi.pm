@@ -45,7 +45,7 @@ sub server {
     my $dir = $h->dir;
     my %files = (%{ $opt{files} || {} }, 'app.wsgi' => $opt{wsgi});
     for my $f (sort keys %files) {
-        CorsHttpd::write_file(catfile($dir, $f), $files{$f});
+        CorsTest::write_file(catfile($dir, $f), $files{$f});
         chmod 0644, catfile($dir, $f);
     }
     my $path = join ':', $dir, @{ $opt{python_path} || [] };
