@@ -368,11 +368,14 @@ DEB_TREE_FILES = if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 # asks for it) and lintian, by Debian package name.
 DEB_BUILD_PACKAGES = build-essential debhelper dpkg-dev fakeroot lintian \
                      apache2-dev libpcre2-dev xz-utils
-DEB_MISSING = missing=; \
-	for p in $(DEB_BUILD_PACKAGES); do \
+# $(call dpkg_missing,PACKAGES): a check (see apt_install) that lists the
+# Debian packages of the list that are not installed.
+dpkg_missing = missing=; \
+	for p in $(1); do \
 	    dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null | grep -qx installed \
 	        || missing="$$missing $$p"; \
 	done
+DEB_MISSING = $(call dpkg_missing,$(DEB_BUILD_PACKAGES))
 
 deb-deps:
 	$(call apt_install,deb,DEB_MISSING,DEB_BUILD_PACKAGES)
@@ -406,11 +409,7 @@ $(DEB_FILE): $(DEB_INPUTS)
 # run over an installed libapache2-mod-cors or a mod_cors installed by
 # hand (make install).
 TEST_DEB_PACKAGES = apache2 curl perl
-TEST_DEB_MISSING = missing=; \
-	for p in $(TEST_DEB_PACKAGES); do \
-	    dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null | grep -qx installed \
-	        || missing="$$missing $$p"; \
-	done
+TEST_DEB_MISSING = $(call dpkg_missing,$(TEST_DEB_PACKAGES))
 
 test-deb-deps:
 	@[ "$$(id -u)" -eq 0 ] || { echo "make test-deb: must run as root: it installs and purges $(DEB_PACKAGE) in this machine's Apache" >&2; exit 1; }
