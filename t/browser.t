@@ -504,15 +504,7 @@ my @acao = header_values($proxied, $ACAO);
 
 plan tests => @CHECKS + 1, need_module(qw(cors proxy proxy_http headers auth_basic));
 
-for my $c (@CHECKS) {
-    my ($kind, @args) = @$c;
-    my $diag = @args > ($kind eq 'ok' ? 2 : 3) ? pop @args : undef;
-    my $pass = $kind eq 'ok'        ? ok($args[0], $args[1])
-             : $kind eq 'is'        ? is($args[0], $args[1], $args[2])
-             : $kind eq 'like'      ? like($args[0], $args[1], $args[2])
-             :                        is_deeply($args[0], $args[1], $args[2]);
-    diag($diag) if !$pass && defined $diag;
-}
+CorsBrowser::run_checks(@CHECKS);
 is_deeply \@acao, [$APP], 'proxied backend, plain HTTP: exactly one ACAO, the page origin';
 
 for my $engine (@ENGINES) {

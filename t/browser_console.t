@@ -325,14 +325,7 @@ for my $engine (@ENGINES) {
 plan tests => scalar @CHECKS, need_module(qw(cors cache cache_socache headers));
 
 binmode(Test::More->builder->$_(), ':encoding(UTF-8)') for qw(output failure_output todo_output);
-for my $c (@CHECKS) {
-    my ($kind, @args) = @$c;
-    my $diag = @args > ($kind eq 'ok' ? 2 : 3) ? pop @args : undef;
-    my $pass = $kind eq 'ok' ? ok($args[0], $args[1])
-             : $kind eq 'is' ? is($args[0], $args[1], $args[2])
-             :                 is_deeply($args[0], $args[1], $args[2]);
-    diag($diag) if !$pass && defined $diag;
-}
+CorsBrowser::run_checks(@CHECKS);
 diag($_) for @NOTES;
 for my $engine (@ENGINES) {
     my $r = $results{$engine};

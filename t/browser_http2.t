@@ -229,15 +229,7 @@ for my $engine (@ENGINES) {
 
 plan tests => scalar @checks, need_module(qw(cors ssl http2));
 
-for my $c (@checks) {
-    my ($kind, @args) = @$c;
-    my $diag = @args > ($kind eq 'ok' ? 2 : 3) ? pop @args : undef;
-    my $pass = $kind eq 'ok'   ? ok($args[0], $args[1])
-             : $kind eq 'is'   ? is($args[0], $args[1], $args[2])
-             : $kind eq 'like' ? like($args[0], $args[1], $args[2])
-             :                   is_deeply($args[0], $args[1], $args[2]);
-    diag($diag) if !$pass && defined $diag && length $diag;
-}
+CorsBrowser::run_checks(@checks);
 
 for my $engine (@ENGINES) {
     my $r = $results{$engine};

@@ -497,15 +497,7 @@ is $WS{connects} // 0, scalar @ENGINES, 'backend: one connection per engine, no 
 is scalar(grep { /^handshake .* origin=\Q$ORIGIN{app}\E$/ } @ws_lines), scalar @ENGINES,
     "backend: every handshake came from $ORIGIN{app}";
 
-for my $c (@CHECKS) {
-    my ($kind, @args) = @$c;
-    my $diag = @args > ($kind eq 'ok' ? 2 : 3) ? pop @args : undef;
-    my $pass = $kind eq 'ok'   ? ok($args[0], $args[1])
-             : $kind eq 'is'   ? is($args[0], $args[1], $args[2])
-             : $kind eq 'like' ? like($args[0], $args[1], $args[2])
-             :                   is_deeply($args[0], $args[1], $args[2]);
-    diag($diag) if !$pass && defined $diag;
-}
+CorsBrowser::run_checks(@CHECKS);
 
 for my $engine (@ENGINES) {
     my $r = $results{$engine};

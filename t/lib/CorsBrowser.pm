@@ -11,11 +11,18 @@ package CorsBrowser;
 #   my $res = CorsBrowser::run($driver, $engine, $plan, $base, $limit);
 #
 # start() returns at once, so that both engines can run side by side.
+#
+# The browser tests gather their checks while the browsers run and plan
+# their count afterwards; run_checks(@checks) then runs them in order.
+# A check is [ok => $got, $name], [is|like|is_deeply => $got, $want,
+# $name], each with an optional last element: a diagnostic printed when
+# the check fails.
 use strict;
 use warnings;
 use JSON::PP ();
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
+use Test::More ();
 
 sub start {
     my ($driver, $engine, $plan, $base) = @_;
@@ -70,6 +77,18 @@ sub finish {
         $result->{error} .= "\ndriver output:\n$log" if length $log;
     }
     return $result;
+}
+
+sub run_checks {
+    for my $c (@_) {
+        my ($kind, @args) = @$c;
+        my $diag = @args > ($kind eq 'ok' ? 2 : 3) ? pop @args : undef;
+        my $pass = $kind eq 'ok'   ? Test::More::ok($args[0], $args[1])
+                 : $kind eq 'is'   ? Test::More::is($args[0], $args[1], $args[2])
+                 : $kind eq 'like' ? Test::More::like($args[0], $args[1], $args[2])
+                 :                   Test::More::is_deeply($args[0], $args[1], $args[2]);
+        Test::More::diag($diag) if !$pass && defined $diag && length $diag;
+    }
 }
 
 sub run {
