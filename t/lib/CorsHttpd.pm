@@ -202,10 +202,13 @@ sub start {
         $self->{start_output} = $out;
         if ($rc != 0) {
             # Another program took the port between our probe and the
-            # bind: try another one.
+            # bind, or the kernel gave out a port the test's own config
+            # already Listens on (a port it asked free_port() for): try
+            # another one.
             next if $try < $attempts
                 && ($out . $self->error_log_since($mark))
-                   =~ /could not bind|Address already in use/;
+                   =~ /could not bind|Address already in use
+                      |Cannot\ define\ multiple\ Listeners/x;
             die "CorsHttpd $self->{name}: `-k start` failed (exit $rc):\n"
                 . $out . $self->error_log_tail;
         }
